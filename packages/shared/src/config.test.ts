@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.js";
+
+describe("loadConfig", () => {
+  it("gives SPEC §1's defaults for an empty environment", () => {
+    expect(loadConfig({})).toMatchObject({
+      DATABASE_URL: "postgres://postgres@127.0.0.1:5432/tally",
+      QUERY_DATABASE_URL: "postgres://postgres@127.0.0.1:5432/tally",
+      REDIS_URL: "redis://127.0.0.1:6379",
+      QUEUE_PREFIX: "tally",
+      INGEST_PORT: 3000,
+      QUERY_PORT: 3001,
+      DEDUP_WINDOW_MS: 600_000,
+      MAX_FLOWS_PER_REQUEST: 10_000,
+      LOG_LEVEL: "info",
+    });
+  });
+
+  it("lets QUERY_DATABASE_URL default to DATABASE_URL, and treats empty values as unset", () => {
+    const config = loadConfig({ DATABASE_URL: "postgres://u@db:5432/x", INGEST_PORT: "" });
+    expect(config.QUERY_DATABASE_URL).toBe("postgres://u@db:5432/x");
+    expect(config.INGEST_PORT).toBe(3000);
+  });
+
+  it("is frozen", () => {
+    expect(Object.isFrozen(loadConfig({}))).toBe(true);
+  });
+
+  it("names every bad variable and its value, hiding passwords", () => {
+    let error: unknown;
+    try {
+      loadConfig({ INGEST_PORT: "abc", DATABASE_URL: "mysql://u:secret@h/db", LOG_LEVEL: "loud" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain("INGEST_PORT");
+    expect(message).toContain('"abc"');
+    expect(message).toContain("DATABASE_URL");
+    expect(message).toContain("LOG_LEVEL");
+    expect(message).not.toContain("secret");
+  });
+
+  it.each([["QUEUE_PREFIX", "has:colon"], ["QUERY_PORT", "70000"], ["DEDUP_WINDOW_MS", "-1"], ["MAX_FLOWS_PER_REQUEST", "1.5"]])(
+    "refuses %s=%s",
+    (name, value) => {
+      expect(() => loadConfig({ [name]: value })).toThrow(name);
+    },
+  );
+});

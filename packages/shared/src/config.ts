@@ -1,0 +1,75 @@
+import { z } from "zod";
+
+const port = z.coerce.number().int().min(1).max(65_535);
+const positiveInt = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const postgresUrl = z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" });
+const redisUrl = z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" });
+
+/** Every environment variable Tally reads, with its default. One schema for all processes. */
+export const configSchema = z
+  .object({
+    DATABASE_URL: postgresUrl.default("postgres://postgres@127.0.0.1:5432/tally"),
+    QUERY_DATABASE_URL: postgresUrl.optional(),
+    REDIS_URL: redisUrl.default("redis://127.0.0.1:6379"),
+    QUEUE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_{}.-]{1,64}$/, "letters, digits, _ . - { } only, at most 64")
+      .default("tally"),
+    INGEST_PORT: port.default(3000),
+    QUERY_PORT: port.default(3001),
+    DEDUP_WINDOW_MS: positiveInt.default(600_000),
+    MAX_FLOWS_PER_REQUEST: positiveInt.default(10_000),
+    /** JSON request bodies over this many bytes get 413 (products stream and have their own limit). */
+    MAX_BODY_BYTES: positiveInt.default(5 * 1024 * 1024),
+    /** Jobs a worker holds at once per queue; they are folded together into one transaction. */
+    WORKER_CONCURRENCY: positiveInt.max(1000).default(64),
+    /** How long the worker waits for more jobs before folding what it has. */
+    BATCH_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(20),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .transform((c) => ({ ...c, QUERY_DATABASE_URL: c.QUERY_DATABASE_URL ?? c.DATABASE_URL }));
+
+export type Config = Readonly<z.output<typeof configSchema>>;
+
+/** Thrown by `loadConfig`; its message names every bad variable. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parses the environment once; empty strings count as unset so `FOO=` falls back to the default. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const result = configSchema.safeParse(present);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const name = issue.path.join(".");
+      const value = env[name];
+      const shown = value === undefined ? "" : ` (got ${JSON.stringify(redactUrl(value))})`;
+      return `  ${name}: ${issue.message}${shown}`;
+    });
+    throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  return Object.freeze(result.data);
+}
+
+/** `loadConfig`, or a message on stderr and exit code 1: what a process's main() wants. */
+export function loadConfigOrExit(env: Record<string, string | undefined>): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`tally: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+/** Hides the password of a URL so configuration errors and logs never show it. */
+export function redactUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = "***";
+    return url.toString();
+  } catch {
+    return value;
+  }
+}

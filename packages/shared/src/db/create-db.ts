@@ -1,0 +1,26 @@
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import type { Database } from "./types.js";
+
+export interface DbOptions {
+  /** Every transaction read-only: the query API's guard against writing by mistake. */
+  readOnly?: boolean;
+  /** Pool size. */
+  max?: number;
+}
+
+/** A kysely handle over a pg pool whose sessions run in UTC, so hour boundaries are UTC hours. */
+export function createDb(connectionString: string, options: DbOptions = {}): Kysely<Database> {
+  const settings = ["-c TimeZone=UTC"];
+  if (options.readOnly) settings.push("-c default_transaction_read_only=on");
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 10,
+    options: settings.join(" "),
+    connectionTimeoutMillis: 5000,
+  });
+  // An idle client losing its server (Postgres restarting) emits 'error' on the pool; without a
+  // listener that would crash the process. The next query simply gets a new connection.
+  pool.on("error", () => {});
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}

@@ -1,0 +1,7 @@
+import type { Migration } from "kysely";
+import * as m0001 from "./0001-messages.js";
+
+/** Every migration in order. Files are never edited once landed: add a new one. */
+export const migrations: Record<string, Migration> = {
+  "0001-messages": m0001,
+};

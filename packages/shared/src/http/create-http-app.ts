@@ -1,0 +1,117 @@
+import { randomUUID } from "node:crypto";
+import express, { type ErrorRequestHandler, type Express, type Router } from "express";
+import type { Logger } from "pino";
+import { pinoHttp } from "pino-http";
+import type { Registry } from "prom-client";
+import { httpMetrics } from "./metrics.js";
+import { HttpError, notFound } from "./problem.js";
+import { route } from "./route.js";
+
+export interface HttpAppOptions {
+  logger: Logger;
+  registry: Registry;
+  /** What `/readyz` checks: each named dependency resolves when it answers, rejects when it does not. */
+  readiness: Record<string, () => Promise<unknown>>;
+  /** Registers the app's own routes. */
+  routes: (router: Router) => void;
+}
+
+const CLIENT_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
+const READINESS_TIMEOUT_MS = 1000;
+
+/**
+ * The express app every Tally API shares: request ids, request logs, metrics, health routes,
+ * problem+json errors, 404 and 405. Builds only: no port, no connection of its own.
+ */
+export function createHttpApp({ logger, registry, readiness, routes }: HttpAppOptions): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.disable("etag");
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId(req, res) {
+        const given = req.headers["x-request-id"];
+        const id = typeof given === "string" && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader("X-Request-Id", id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : "info"),
+      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/metrics" },
+    }),
+  );
+  app.use(httpMetrics(registry));
+
+  const router = express.Router();
+  route(router, "/healthz", { get: (_req, res) => void res.json({ status: "ok" }) });
+  route(router, "/readyz", {
+    get: async (_req, res) => {
+      const checks = await checkAll(readiness);
+      const ready = Object.values(checks).every((s) => s === "up");
+      if (!ready) res.setHeader("Retry-After", "5");
+      res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", checks });
+    },
+  });
+  route(router, "/metrics", {
+    get: async (_req, res) => {
+      res.type(registry.contentType).send(await registry.metrics());
+    },
+  });
+  routes(router);
+  app.use(router);
+
+  app.use((req) => {
+    throw notFound(`no route for ${req.method} ${req.path}`);
+  });
+  app.use(problemHandler);
+  return app;
+}
+
+async function checkAll(readiness: HttpAppOptions["readiness"]): Promise<Record<string, "up" | "down">> {
+  const entries = await Promise.all(
+    Object.entries(readiness).map(async ([name, check]) => {
+      const up = await withTimeout(check(), READINESS_TIMEOUT_MS).then(
+        () => true,
+        () => false,
+      );
+      return [name, up ? "up" : "down"] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Maps body-parser's errors (they carry a `type`) to the answers SPEC §2 names. */
+function fromBodyParser(error: { type?: unknown; limit?: unknown; status?: unknown }): HttpError | undefined {
+  switch (error.type) {
+    case "entity.too.large":
+      return new HttpError(413, "Payload too large", `the body is over the limit of ${String(error.limit)} bytes`);
+    case "request.aborted":
+    case "request.size.invalid":
+      return new HttpError(400, "Incomplete body", "the body ended before its declared length");
+    case "encoding.unsupported":
+    case "charset.unsupported":
+      return new HttpError(415, "Unsupported media type", "the body's encoding or charset is not supported");
+    case "entity.parse.failed":
+      return new HttpError(400, "Malformed JSON", "the body is not valid JSON");
+    default:
+      return undefined;
+  }
+}
+
+const problemHandler: ErrorRequestHandler = (error, req, res, next) => {
+  if (res.headersSent) return next(error);
+  const known = error instanceof HttpError ? error : fromBodyParser(error ?? {});
+  const problem = known ?? new HttpError(500, "Internal server error", `unexpected error; request id ${String(req.id)}`);
+  if (!known) req.log.error({ err: error }, "unhandled error");
+  for (const [name, value] of Object.entries(problem.extra.headers ?? {})) res.setHeader(name, value);
+  res.status(problem.status).type("application/problem+json").send(JSON.stringify(problem.toProblem()));
+};

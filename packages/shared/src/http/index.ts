@@ -1,0 +1,6 @@
+export { createHttpApp, type HttpAppOptions } from "./create-http-app.js";
+export { createMetricsRegistry } from "./metrics.js";
+export * from "./problem.js";
+export { route } from "./route.js";
+export { formatPath, parseOrThrow, toFieldErrors } from "./validation.js";
+export type { Registry } from "prom-client";

@@ -1,0 +1,42 @@
+import type { DefaultJobOptions } from "bullmq";
+import { Redis } from "ioredis";
+import { z } from "zod";
+import { messageSchema } from "./schemas/messages.schema.js";
+
+/** BullMQ queue names, one per event kind. */
+export const QUEUE_NAMES = {
+  messages: "messages",
+} as const;
+export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+/** The most events ingest puts into one job: many per job is what makes BullMQ fast (NOTES: ~1k). */
+export const MAX_EVENTS_PER_JOB = 1000;
+
+/**
+ * `messages` job: the messages of one request (or part of one), all accepted at `acceptedAt`.
+ * uuids are lower-cased by ingest so the ledger compares them case-insensitively.
+ * New fields must be optional so jobs queued by the previous deploy still parse.
+ */
+export const messagesJobSchema = z.object({
+  acceptedAt: z.number().int().nonnegative(),
+  messages: z.array(messageSchema).min(1),
+});
+export type MessagesJob = z.infer<typeof messagesJobSchema>;
+
+/** Retries with backoff, then the failed set; completed jobs are kept briefly and bounded. */
+export const defaultJobOptions: DefaultJobOptions = {
+  attempts: 8,
+  backoff: { type: "exponential", delay: 1000 },
+  removeOnComplete: { age: 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 100_000 },
+};
+
+/**
+ * A Redis connection for one role. Producers fail fast while Redis is away (so a request gets 503
+ * instead of hanging); workers wait and retry forever, as BullMQ requires.
+ */
+export function createRedisConnection(url: string, role: "producer" | "worker"): Redis {
+  return role === "producer"
+    ? new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 })
+    : new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+}
