@@ -1,0 +1,44 @@
+import { serviceUnavailable } from "@tally/shared/http";
+import { defaultJobOptions, QUEUE_NAMES, type MessagesJob } from "@tally/shared/queues";
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+
+/** How long an enqueue may take before the request gets 503 rather than waiting on a slow Redis. */
+const ENQUEUE_TIMEOUT_MS = 5000;
+
+export interface IngestQueues {
+  messages: Queue<MessagesJob>;
+  /** Whether the producer connection is up right now. */
+  connected(): boolean;
+  close(): Promise<void>;
+}
+
+/** The queues ingest produces to, sharing one fail-fast producer connection. */
+export function createIngestQueues(connection: Redis, prefix: string): IngestQueues {
+  const messages = new Queue<MessagesJob>(QUEUE_NAMES.messages, { connection, prefix, defaultJobOptions });
+  return {
+    messages,
+    connected: () => connection.status === "ready",
+    async close() {
+      await Promise.all([messages.close()]);
+    },
+  };
+}
+
+/**
+ * Adds jobs atomically (all or none) and resolves once Redis has them, or throws 503. While the
+ * connection is down nothing is attempted: BullMQ would wait for it to come back, the request would
+ * hang, and the jobs could land after the client was told they had failed.
+ */
+export async function addJobsOr503<T>(queues: IngestQueues, queue: Queue<T>, jobs: { name: string; data: T }[]): Promise<void> {
+  if (!queues.connected()) throw serviceUnavailable("the queue is not reachable; nothing was accepted, try again");
+  try {
+    await Promise.race([queue.addBulk(jobs as Parameters<Queue<T>["addBulk"]>[0]), rejectAfter(ENQUEUE_TIMEOUT_MS)]);
+  } catch (error) {
+    throw Object.assign(serviceUnavailable("the queue did not confirm the jobs; try again"), { cause: error });
+  }
+}
+
+function rejectAfter(ms: number): Promise<never> {
+  return new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref());
+}
