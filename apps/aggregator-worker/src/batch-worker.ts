@@ -1,0 +1,71 @@
+import { isRetryableDbError } from "@tally/shared/db";
+import type { Logger } from "@tally/shared/logger";
+import { UnrecoverableError, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import { createBatcher } from "./batcher.js";
+import { retryTransient } from "./retry-transient.js";
+
+/** A job as a fold sees it: its payload, parsed, and its id (the key of a per-job ledger). */
+export interface BatchItem<J> {
+  jobId: string;
+  data: J;
+}
+
+export interface BatchWorkerOptions<J> {
+  queueName: string;
+  schema: z.ZodType<J>;
+  /** Applies a batch of jobs in one transaction, idempotently. */
+  fold: (items: BatchItem<J>[]) => Promise<unknown>;
+  connection: Redis;
+  prefix: string;
+  /** Jobs held at once; also the most folded together. */
+  concurrency: number;
+  lingerMs: number;
+  logger: Logger;
+}
+
+/**
+ * A BullMQ worker whose jobs are folded into the database in batches: up to `concurrency` jobs are
+ * taken at once and each completes only when the batch holding it has committed.
+ */
+export function startBatchWorker<J>({ queueName, schema, fold, connection, prefix, concurrency, lingerMs, logger }: BatchWorkerOptions<J>) {
+  const log = logger.child({ queue: queueName });
+  /** Folded so far: what tests and metrics read to see that jobs really are batched. */
+  const stats = { batches: 0, jobs: 0 };
+  const batcher = createBatcher<BatchItem<J>>({
+    maxItems: concurrency,
+    lingerMs,
+    fold: async (items) => {
+      const started = performance.now();
+      const result = await retryTransient(() => fold(items), log);
+      stats.batches += 1;
+      stats.jobs += items.length;
+      log.debug({ jobs: items.length, result, ms: Math.round(performance.now() - started) }, "batch folded");
+    },
+    mayBeOneItem: (error) => !isRetryableDbError(error),
+  });
+
+  const worker = new Worker(
+    queueName,
+    async (job) => {
+      const parsed = schema.safeParse(job.data);
+      // Retrying cannot fix a payload that does not parse: straight to the failed set, with the reason.
+      if (!parsed.success) throw new UnrecoverableError(`invalid job data: ${z.prettifyError(parsed.error)}`);
+      await batcher.add({ jobId: String(job.id), data: parsed.data });
+    },
+    { connection, prefix, concurrency },
+  );
+  worker.on("failed", (job, err) => log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, "job failed"));
+  worker.on("error", (err) => log.error({ err: err.message }, "worker error"));
+
+  return {
+    worker,
+    stats,
+    /** Stops taking jobs, lets the ones held finish their batch, and waits for it. */
+    async close(): Promise<void> {
+      await worker.close();
+      await batcher.drain();
+    },
+  };
+}

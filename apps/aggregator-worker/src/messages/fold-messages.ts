@@ -1,0 +1,34 @@
+import type { Database } from "@tally/shared/db";
+import type { MessagesJob } from "@tally/shared/queues";
+import type { Kysely } from "kysely";
+import { countNewMessages, type MessageRow } from "./messages.repository.js";
+
+const HOUR_MS = 3_600_000;
+
+/** The UTC hour containing `ms`, as an ISO string. */
+export function hourOf(ms: number): string {
+  return new Date(Math.floor(ms / HOUR_MS) * HOUR_MS).toISOString();
+}
+
+/**
+ * Flattens a batch of jobs into rollup rows, keeping the first occurrence of each uuid (the first
+ * one wins, SPEC §3; the ledger also needs each uuid once per statement).
+ */
+export function toMessageRows(jobs: readonly MessagesJob[]): MessageRow[] {
+  const rows = new Map<string, MessageRow>();
+  for (const job of jobs) {
+    const hour = hourOf(job.acceptedAt);
+    for (const m of job.messages) {
+      const uuid = m.uuid.toLowerCase();
+      if (!rows.has(uuid)) rows.set(uuid, { uuid, customerId: m.customerId, type: m.type, amount: m.amount, hour });
+    }
+  }
+  return [...rows.values()];
+}
+
+/** Folds a batch of messages jobs into the rollup, exactly once per uuid. Returns the new count. */
+export async function foldMessages(db: Kysely<Database>, jobs: readonly MessagesJob[]): Promise<{ events: number; fresh: number }> {
+  const rows = toMessageRows(jobs);
+  const fresh = await countNewMessages(db, rows);
+  return { events: jobs.reduce((n, j) => n + j.messages.length, 0), fresh };
+}

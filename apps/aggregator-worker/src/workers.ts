@@ -1,0 +1,34 @@
+import type { Config } from "@tally/shared/config";
+import type { Database } from "@tally/shared/db";
+import type { Logger } from "@tally/shared/logger";
+import { messagesJobSchema, QUEUE_NAMES } from "@tally/shared/queues";
+import type { Redis } from "ioredis";
+import type { Kysely } from "kysely";
+import { startBatchWorker } from "./batch-worker.js";
+import { foldMessages } from "./messages/fold-messages.js";
+
+export interface WorkersDeps {
+  config: Config;
+  db: Kysely<Database>;
+  connection: Redis;
+  logger: Logger;
+}
+
+/** One batch worker per event kind, all in this process. */
+export function startWorkers({ config, db, connection, logger }: WorkersDeps) {
+  const common = { connection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY, lingerMs: config.BATCH_LINGER_MS, logger };
+  const workers = [
+    startBatchWorker({
+      ...common,
+      queueName: QUEUE_NAMES.messages,
+      schema: messagesJobSchema,
+      fold: (items) => foldMessages(db, items.map((i) => i.data)),
+    }),
+  ];
+  return {
+    workers,
+    async close(): Promise<void> {
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+}

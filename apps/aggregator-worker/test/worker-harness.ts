@@ -1,0 +1,53 @@
+import { createLogger } from "@tally/shared/logger";
+import { createRedisConnection, defaultJobOptions, QUEUE_NAMES, type MessagesJob } from "@tally/shared/queues";
+import { createTestDatabase, createTestRedis, eventually, testConfig } from "@tally/testing";
+import { Queue } from "bullmq";
+import { sql } from "kysely";
+import { startWorkers } from "../src/workers.js";
+
+/** A test's own database and queue prefix, a producer to fill the queues, and workers on demand. */
+export async function createWorkerHarness() {
+  const database = await createTestDatabase();
+  const redis = createTestRedis();
+  const config = testConfig({ DATABASE_URL: database.url, QUEUE_PREFIX: redis.prefix, WORKER_CONCURRENCY: "16", BATCH_LINGER_MS: "5" });
+  const producer = createRedisConnection(redis.url, "worker");
+  const messages = new Queue<MessagesJob>(QUEUE_NAMES.messages, { connection: producer, prefix: redis.prefix, defaultJobOptions });
+  const running: { close(): Promise<void> }[] = [];
+  const connections = [producer];
+
+  return {
+    db: database.db,
+    messages,
+    /** Starts one more worker process's worth of workers, on a connection of its own. */
+    startWorkers() {
+      const connection = createRedisConnection(redis.url, "worker");
+      connections.push(connection);
+      const workers = startWorkers({ config, db: database.db, connection, logger: createLogger("worker", "silent") });
+      running.push(workers);
+      return workers;
+    },
+    /** Resolves once every job is completed or failed. */
+    async drained(timeoutMs = 15_000) {
+      await eventually(
+        async () => {
+          const c = await messages.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children");
+          return Object.values(c).every((n) => n === 0) ? true : undefined;
+        },
+        timeoutMs,
+        "the queue to drain",
+      );
+    },
+    async rollup() {
+      const { rows } = await sql<{ hour: Date; customer_id: string; type: string; count: string; total: string }>`
+        SELECT hour, customer_id, type, count, total FROM message_rollup ORDER BY hour, customer_id, type`.execute(database.db);
+      return rows.map((r) => ({ hour: r.hour.toISOString(), customerId: Number(r.customer_id), type: r.type, count: Number(r.count), total: r.total }));
+    },
+    async close() {
+      await Promise.all(running.map((w) => w.close()));
+      await messages.close();
+      for (const c of connections) c.disconnect();
+      await redis.clear();
+      await database.drop();
+    },
+  };
+}
