@@ -1,0 +1,25 @@
+import type { Database } from "@tally/shared/db";
+import { createHttpApp, type Registry } from "@tally/shared/http";
+import type { Logger } from "@tally/shared/logger";
+import type { Express } from "express";
+import { sql, type Kysely } from "kysely";
+import { messagesRoutes } from "./messages/messages.routes.js";
+
+export interface QueryAppDeps {
+  /** A read-only handle: every transaction is read-only. */
+  db: Kysely<Database>;
+  logger: Logger;
+  registry: Registry;
+}
+
+/** The query API: read-only answers from the rollups. Opens nothing itself. */
+export function createApp({ db, logger, registry }: QueryAppDeps): Express {
+  return createHttpApp({
+    logger,
+    registry,
+    readiness: { postgres: () => sql`select 1`.execute(db) },
+    routes: (router) => {
+      messagesRoutes(router, db);
+    },
+  });
+}

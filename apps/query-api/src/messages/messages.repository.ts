@@ -1,0 +1,33 @@
+import type { Database } from "@tally/shared/db";
+import type { Kysely } from "kysely";
+import type { MessagesStatsQuery } from "./messages-stats.schema.js";
+
+export interface MessageStatsRow {
+  customer_id: string;
+  type: string;
+  count: string;
+  total: string;
+}
+
+/** One page of per customer and type sums over `[from, to)`, and how many such pairs there are. */
+export async function messageStats(db: Kysely<Database>, q: MessagesStatsQuery): Promise<{ rows: MessageStatsRow[]; total: number }> {
+  let filtered = db.selectFrom("message_rollup").where("hour", ">=", q.from).where("hour", "<", q.to);
+  if (q.customerId !== undefined) filtered = filtered.where("customer_id", "=", String(q.customerId));
+  if (q.type !== undefined) filtered = filtered.where("type", "=", q.type);
+  const groups = filtered.select(["customer_id", "type"]).groupBy(["customer_id", "type"]);
+
+  const [rows, counted] = await Promise.all([
+    groups
+      .select((eb) => [eb.fn.sum<string>("count").as("count"), eb.fn.sum<string>("total").as("total")])
+      .orderBy("customer_id")
+      .orderBy("type")
+      .limit(q.size)
+      .offset((q.page - 1) * q.size)
+      .execute(),
+    db
+      .selectFrom(groups.as("g"))
+      .select((eb) => eb.fn.countAll<string>().as("n"))
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(counted.n) };
+}

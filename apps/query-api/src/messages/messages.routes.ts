@@ -1,0 +1,29 @@
+import type { Database } from "@tally/shared/db";
+import { parseOrThrow, route } from "@tally/shared/http";
+import type { Router } from "express";
+import type { Kysely } from "kysely";
+import { formatAmount } from "../amount.js";
+import { messagesStatsQuery } from "./messages-stats.schema.js";
+import { messageStats } from "./messages.repository.js";
+
+export function messagesRoutes(router: Router, db: Kysely<Database>): void {
+  route(router, "/v1/stats/messages", {
+    get: async (req, res) => {
+      const q = parseOrThrow(messagesStatsQuery, req.query);
+      const { rows, total } = await messageStats(db, q);
+      res.json({
+        from: q.from.toISOString(),
+        to: q.to.toISOString(),
+        items: rows.map((r) => ({
+          customerId: Number(r.customer_id),
+          type: r.type,
+          count: Number(r.count),
+          totalAmount: formatAmount(r.total),
+        })),
+        total,
+        page: q.page,
+        size: q.size,
+      });
+    },
+  });
+}

@@ -1,0 +1,138 @@
+import { createDb, type Database } from "@tally/shared/db";
+import { createMetricsRegistry } from "@tally/shared/http";
+import { createLogger } from "@tally/shared/logger";
+import { createTestDatabase, expectProblem, listen, type TestDatabase } from "@tally/testing";
+import { sql, type Kysely } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../src/app.js";
+
+let database: TestDatabase;
+let readOnly: Kysely<Database>;
+let server: Awaited<ReturnType<typeof listen>>;
+
+const h = (hour: number) => new Date(Date.UTC(2026, 10, 23, hour));
+const rollupRows = [
+  { hour: h(9), customer_id: 2, type: "b", count: 1, total: "0.001" },
+  { hour: h(10), customer_id: 1, type: "A", count: 2, total: "0.012" },
+  { hour: h(11), customer_id: 1, type: "A", count: 1, total: "0.024" },
+  { hour: h(11), customer_id: 1, type: "", count: 4, total: "4.000" },
+  { hour: h(11), customer_id: 2, type: "B", count: 3, total: "999999999999999.999" },
+  { hour: h(12), customer_id: 2, type: "B", count: 3, total: "999999999999999.999" },
+  { hour: h(13), customer_id: 3, type: "C", count: 5, total: "5.000" },
+];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await database.db.insertInto("message_rollup").values(rollupRows).execute();
+  readOnly = createDb(database.url, { readOnly: true });
+  server = await listen(createApp({ db: readOnly, logger: createLogger("query-api", "silent"), registry: createMetricsRegistry("query-api") }));
+});
+afterAll(async () => {
+  await server.close();
+  await readOnly.destroy();
+  await database.drop();
+});
+
+interface Item {
+  customerId: number;
+  type: string;
+  count: number;
+  totalAmount: string;
+}
+interface Stats {
+  from: string;
+  to: string;
+  items: Item[];
+  total: number;
+  page: number;
+  size: number;
+}
+const get = (query: string) => fetch(`${server.url}/v1/stats/messages?${query}`);
+const stats = async (query: string) => (await (await get(query)).json()) as Stats;
+const keys = (s: Stats) => s.items.map((i) => `${i.customerId}${i.type}`);
+
+describe("GET /v1/stats/messages", () => {
+  it("sums count and total per customer and type over [from, to), ordered by customerId then type", async () => {
+    const res = await get("from=2026-11-23T10:00:00Z&to=2026-11-23T13:00:00Z");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      from: "2026-11-23T10:00:00.000Z",
+      to: "2026-11-23T13:00:00.000Z",
+      items: [
+        { customerId: 1, type: "", count: 4, totalAmount: "4.000" },
+        { customerId: 1, type: "A", count: 3, totalAmount: "0.036" },
+        { customerId: 2, type: "B", count: 6, totalAmount: "1999999999999999.998" },
+      ],
+      total: 3,
+      page: 1,
+      size: 50,
+    });
+  });
+
+  it("includes from and excludes to", async () => {
+    const body = await stats("from=2026-11-23T13:00:00Z&to=2026-11-23T14:00:00Z");
+    expect(body.items).toEqual([{ customerId: 3, type: "C", count: 5, totalAmount: "5.000" }]);
+  });
+
+  it("takes plain dates", async () => {
+    const body = await stats("from=2026-11-23&to=2026-11-24");
+    expect(body.total).toBe(5);
+  });
+
+  it("filters by customerId and type", async () => {
+    const byCustomer = await stats("from=2026-11-23&to=2026-11-24&customerId=2");
+    expect(byCustomer.items.map((i) => i.type)).toEqual(["B", "b"]);
+    const byType = await stats("from=2026-11-23&to=2026-11-24&customerId=1&type=A");
+    expect(byType.items).toEqual([{ customerId: 1, type: "A", count: 3, totalAmount: "0.036" }]);
+  });
+
+  it("pages, and a page past the end has no items and the true total", async () => {
+    const first = await stats("from=2026-11-23&to=2026-11-24&size=2");
+    expect(keys(first)).toEqual(["1", "1A"]);
+    const second = await stats("from=2026-11-23&to=2026-11-24&size=2&page=2");
+    expect(keys(second)).toEqual(["2B", "2b"]);
+    const past = await stats("from=2026-11-23&to=2026-11-24&size=2&page=9");
+    expect(past).toMatchObject({ items: [], total: 5, page: 9, size: 2 });
+  });
+
+  it("answers an empty interval with no items", async () => {
+    expect(await stats("from=2020-01-01&to=2020-01-02")).toMatchObject({ items: [], total: 0 });
+  });
+
+  it.each([
+    ["from", "to=2026-11-24"],
+    ["to", "from=2026-11-23"],
+    ["from", "from=yesterday&to=2026-11-24"],
+    ["from", "from=2026-11-23T10:30:00Z&to=2026-11-24"],
+    ["to", "from=2026-11-23&to=2026-11-23"],
+    ["to", "from=2026-11-24&to=2026-11-23"],
+    ["from", "from=2026-11-23&from=2026-11-22&to=2026-11-24"],
+    ["customerId", "from=2026-11-23&to=2026-11-24&customerId=-1"],
+    ["customerId", "from=2026-11-23&to=2026-11-24&customerId=9007199254740992"],
+    ["customerId", "from=2026-11-23&to=2026-11-24&customerId=abc"],
+    ["type", `from=2026-11-23&to=2026-11-24&type=${"x".repeat(129)}`],
+    ["page", "from=2026-11-23&to=2026-11-24&page=0"],
+    ["size", "from=2026-11-23&to=2026-11-24&size=0"],
+    ["size", "from=2026-11-23&to=2026-11-24&size=1001"],
+    ["size", "from=2026-11-23&to=2026-11-24&size=1.5"],
+  ])("answers 422 naming %s for ?%s", async (field, query) => {
+    const problem = await expectProblem(await get(query), 422);
+    expect(problem.errors?.map((e) => e.path)).toEqual([field]);
+  });
+
+  it("answers other methods with 405 and Allow", async () => {
+    const res = await fetch(`${server.url}/v1/stats/messages`, { method: "POST" });
+    await expectProblem(res, 405);
+    expect(res.headers.get("allow")).toBe("GET, HEAD");
+  });
+});
+
+describe("the query API's connection", () => {
+  it("cannot write", async () => {
+    await expect(sql`INSERT INTO message_ledger (uuid) VALUES (gen_random_uuid())`.execute(readOnly)).rejects.toMatchObject({ code: "25006" });
+  });
+
+  it("reports Postgres in readyz", async () => {
+    expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({ status: "ready", checks: { postgres: "up" } });
+  });
+});
