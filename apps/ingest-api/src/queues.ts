@@ -1,5 +1,6 @@
+import { randomUUID } from "node:crypto";
 import { serviceUnavailable } from "@tally/shared/http";
-import { defaultJobOptions, QUEUE_NAMES, type MessagesJob } from "@tally/shared/queues";
+import { defaultJobOptions, MAX_EVENTS_PER_JOB, QUEUE_NAMES, type MessagesJob } from "@tally/shared/queues";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 
@@ -15,7 +16,8 @@ export interface IngestQueues {
 
 /** The queues ingest produces to, sharing one fail-fast producer connection. */
 export function createIngestQueues(connection: Redis, prefix: string): IngestQueues {
-  const messages = new Queue<MessagesJob>(QUEUE_NAMES.messages, { connection, prefix, defaultJobOptions });
+  const options = { connection, prefix, defaultJobOptions };
+  const messages = new Queue<MessagesJob>(QUEUE_NAMES.messages, options);
   return {
     messages,
     connected: () => connection.status === "ready",
@@ -26,11 +28,24 @@ export function createIngestQueues(connection: Redis, prefix: string): IngestQue
 }
 
 /**
+ * Queues events at most MAX_EVENTS_PER_JOB per job, all of a request's jobs in one atomic addBulk.
+ * Each job gets a random id: the worker's per-job ledger keys on it, and unlike BullMQ's counter it
+ * never starts again from 1 if Redis loses its data.
+ */
+export async function enqueueInJobs<E, J>(queues: IngestQueues, queue: Queue<J>, events: E[], toJob: (chunk: E[]) => J): Promise<void> {
+  const jobs = [];
+  for (let start = 0; start < events.length; start += MAX_EVENTS_PER_JOB) {
+    jobs.push({ name: queue.name, data: toJob(events.slice(start, start + MAX_EVENTS_PER_JOB)), opts: { jobId: randomUUID() } });
+  }
+  await addJobsOr503(queues, queue, jobs);
+}
+
+/**
  * Adds jobs atomically (all or none) and resolves once Redis has them, or throws 503. While the
  * connection is down nothing is attempted: BullMQ would wait for it to come back, the request would
  * hang, and the jobs could land after the client was told they had failed.
  */
-export async function addJobsOr503<T>(queues: IngestQueues, queue: Queue<T>, jobs: { name: string; data: T }[]): Promise<void> {
+async function addJobsOr503<T>(queues: IngestQueues, queue: Queue<T>, jobs: { name: string; data: T; opts: { jobId: string } }[]): Promise<void> {
   if (!queues.connected()) throw serviceUnavailable("the queue is not reachable; nothing was accepted, try again");
   try {
     await Promise.race([queue.addBulk(jobs as Parameters<Queue<T>["addBulk"]>[0]), rejectAfter(ENQUEUE_TIMEOUT_MS)]);
