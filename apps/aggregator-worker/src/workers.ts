@@ -1,11 +1,13 @@
 import type { Config } from "@tally/shared/config";
 import type { Database } from "@tally/shared/db";
 import type { Logger } from "@tally/shared/logger";
-import { messagesJobSchema, QUEUE_NAMES } from "@tally/shared/queues";
+import { countersJobSchema, messagesJobSchema, QUEUE_NAMES } from "@tally/shared/queues";
 import type { Redis } from "ioredis";
 import type { Kysely } from "kysely";
 import { startBatchWorker } from "./batch-worker.js";
+import { foldCounters } from "./counters/fold-counters.js";
 import { foldMessages } from "./messages/fold-messages.js";
+import { startPruning } from "./prune-expired.js";
 
 export interface WorkersDeps {
   config: Config;
@@ -24,10 +26,13 @@ export function startWorkers({ config, db, connection, logger }: WorkersDeps) {
       schema: messagesJobSchema,
       fold: (items) => foldMessages(db, items.map((i) => i.data)),
     }),
+    startBatchWorker({ ...common, queueName: QUEUE_NAMES.counters, schema: countersJobSchema, fold: (items) => foldCounters(db, items) }),
   ];
+  const stopPruning = startPruning(db, config, logger);
   return {
     workers,
     async close(): Promise<void> {
+      stopPruning();
       await Promise.all(workers.map((w) => w.close()));
     },
   };

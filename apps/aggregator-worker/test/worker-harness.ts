@@ -1,5 +1,5 @@
 import { createLogger } from "@tally/shared/logger";
-import { createRedisConnection, defaultJobOptions, QUEUE_NAMES, type MessagesJob } from "@tally/shared/queues";
+import { createRedisConnection, defaultJobOptions, QUEUE_NAMES, type CountersJob, type MessagesJob } from "@tally/shared/queues";
 import { createTestDatabase, createTestRedis, eventually, testConfig } from "@tally/testing";
 import { Queue } from "bullmq";
 import { sql } from "kysely";
@@ -9,15 +9,27 @@ import { startWorkers } from "../src/workers.js";
 export async function createWorkerHarness() {
   const database = await createTestDatabase();
   const redis = createTestRedis();
-  const config = testConfig({ DATABASE_URL: database.url, QUEUE_PREFIX: redis.prefix, WORKER_CONCURRENCY: "16", BATCH_LINGER_MS: "5" });
+  const config = testConfig({
+    DATABASE_URL: database.url,
+    QUEUE_PREFIX: redis.prefix,
+    WORKER_CONCURRENCY: "16",
+    BATCH_LINGER_MS: "5",
+    // Fixtures have fixed dates; a run weeks from now must not prune them mid-test.
+    COUNTER_MINUTE_RETENTION_DAYS: "36500",
+    COUNTER_HOUR_RETENTION_DAYS: "36500",
+  });
   const producer = createRedisConnection(redis.url, "worker");
-  const messages = new Queue<MessagesJob>(QUEUE_NAMES.messages, { connection: producer, prefix: redis.prefix, defaultJobOptions });
+  const options = { connection: producer, prefix: redis.prefix, defaultJobOptions };
+  const messages = new Queue<MessagesJob>(QUEUE_NAMES.messages, options);
+  const counters = new Queue<CountersJob>(QUEUE_NAMES.counters, options);
+  const queues: Queue[] = [messages, counters];
   const running: { close(): Promise<void> }[] = [];
   const connections = [producer];
 
   return {
     db: database.db,
     messages,
+    counters,
     /** Starts one more worker process's worth of workers, on a connection of its own. */
     startWorkers() {
       const connection = createRedisConnection(redis.url, "worker");
@@ -26,12 +38,12 @@ export async function createWorkerHarness() {
       running.push(workers);
       return workers;
     },
-    /** Resolves once every job is completed or failed. */
+    /** Resolves once every job of every queue is completed or failed. */
     async drained(timeoutMs = 15_000) {
       await eventually(
         async () => {
-          const c = await messages.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children");
-          return Object.values(c).every((n) => n === 0) ? true : undefined;
+          const counts = await Promise.all(queues.map((q) => q.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children")));
+          return counts.every((c) => Object.values(c).every((n) => n === 0)) ? true : undefined;
         },
         timeoutMs,
         "the queue to drain",
@@ -44,7 +56,7 @@ export async function createWorkerHarness() {
     },
     async close() {
       await Promise.all(running.map((w) => w.close()));
-      await messages.close();
+      await Promise.all(queues.map((q) => q.close()));
       for (const c of connections) c.disconnect();
       await redis.clear();
       await database.drop();

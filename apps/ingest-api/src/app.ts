@@ -2,6 +2,7 @@ import type { Config } from "@tally/shared/config";
 import type { Logger } from "@tally/shared/logger";
 import type { Express } from "express";
 import { createHttpApp, type Registry } from "@tally/shared/http";
+import { countersRoutes } from "./counters/counters.routes.js";
 import { messagesRoutes } from "./messages/messages.routes.js";
 import type { IngestQueues } from "./queues.js";
 
@@ -24,6 +25,7 @@ export function createApp({ config, queues, logger, registry, clock, pingRedis }
     readiness: { redis: pingRedis },
     routes: (router) => {
       messagesRoutes(router, { queues, clock, maxBodyBytes: config.MAX_BODY_BYTES });
+      countersRoutes(router, { queues, maxBodyBytes: config.MAX_BODY_BYTES });
     },
   });
 }

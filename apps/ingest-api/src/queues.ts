@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { serviceUnavailable } from "@tally/shared/http";
-import { defaultJobOptions, MAX_EVENTS_PER_JOB, QUEUE_NAMES, type MessagesJob } from "@tally/shared/queues";
+import { defaultJobOptions, MAX_EVENTS_PER_JOB, QUEUE_NAMES, type CountersJob, type MessagesJob } from "@tally/shared/queues";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 
@@ -9,6 +9,7 @@ const ENQUEUE_TIMEOUT_MS = 5000;
 
 export interface IngestQueues {
   messages: Queue<MessagesJob>;
+  counters: Queue<CountersJob>;
   /** Whether the producer connection is up right now. */
   connected(): boolean;
   close(): Promise<void>;
@@ -18,11 +19,13 @@ export interface IngestQueues {
 export function createIngestQueues(connection: Redis, prefix: string): IngestQueues {
   const options = { connection, prefix, defaultJobOptions };
   const messages = new Queue<MessagesJob>(QUEUE_NAMES.messages, options);
+  const counters = new Queue<CountersJob>(QUEUE_NAMES.counters, options);
   return {
     messages,
+    counters,
     connected: () => connection.status === "ready",
     async close() {
-      await Promise.all([messages.close()]);
+      await Promise.all([messages.close(), counters.close()]);
     },
   };
 }

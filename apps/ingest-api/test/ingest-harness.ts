@@ -1,8 +1,8 @@
 import { createMetricsRegistry } from "@tally/shared/http";
 import { createLogger } from "@tally/shared/logger";
-import { createRedisConnection, type MessagesJob } from "@tally/shared/queues";
+import { createRedisConnection, type CountersJob, type MessagesJob } from "@tally/shared/queues";
 import { createTestRedis, listen, testConfig } from "@tally/testing";
-import type { Job } from "bullmq";
+import type { Job, Queue } from "bullmq";
 import { createApp } from "../src/app.js";
 import { createIngestQueues } from "../src/queues.js";
 
@@ -28,7 +28,9 @@ export async function startIngest(env: Record<string, string> = {}) {
     url: server.url,
     queues,
     /** Every job waiting in the messages queue. */
-    messageJobs: (): Promise<Job<MessagesJob>[]> => queues.messages.getJobs(["waiting", "prioritized", "delayed"]),
+    messageJobs: (): Promise<Job<MessagesJob>[]> => waiting(queues.messages),
+    /** Every job waiting in the counters queue. */
+    counterJobs: (): Promise<Job<CountersJob>[]> => waiting(queues.counters),
     /** POSTs a body as bytes, so fetch adds no Content-Type of its own. */
     post(path: string, body: string | object, headers: Record<string, string> = { "content-type": "application/json" }) {
       return fetch(`${server.url}${path}`, {
@@ -47,3 +49,7 @@ export async function startIngest(env: Record<string, string> = {}) {
 }
 
 export type Ingest = Awaited<ReturnType<typeof startIngest>>;
+
+function waiting<T>(queue: Queue<T>): Promise<Job<T>[]> {
+  return queue.getJobs(["waiting", "prioritized", "delayed"]) as Promise<Job<T>[]>;
+}

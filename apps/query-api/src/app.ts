@@ -3,6 +3,7 @@ import { createHttpApp, type Registry } from "@tally/shared/http";
 import type { Logger } from "@tally/shared/logger";
 import type { Express } from "express";
 import { sql, type Kysely } from "kysely";
+import { topDomainsRoutes } from "./counters/top-domains.routes.js";
 import { messagesRoutes } from "./messages/messages.routes.js";
 
 export interface QueryAppDeps {
@@ -10,16 +11,19 @@ export interface QueryAppDeps {
   db: Kysely<Database>;
   logger: Logger;
   registry: Registry;
+  /** Milliseconds since the epoch: decides which window is the last complete one. */
+  clock: () => number;
 }
 
 /** The query API: read-only answers from the rollups. Opens nothing itself. */
-export function createApp({ db, logger, registry }: QueryAppDeps): Express {
+export function createApp({ db, logger, registry, clock }: QueryAppDeps): Express {
   return createHttpApp({
     logger,
     registry,
     readiness: { postgres: () => sql`select 1`.execute(db) },
     routes: (router) => {
       messagesRoutes(router, db);
+      topDomainsRoutes(router, db, clock);
     },
   });
 }

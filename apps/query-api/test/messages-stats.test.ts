@@ -25,7 +25,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   await database.db.insertInto("message_rollup").values(rollupRows).execute();
   readOnly = createDb(database.url, { readOnly: true });
-  server = await listen(createApp({ db: readOnly, logger: createLogger("query-api", "silent"), registry: createMetricsRegistry("query-api") }));
+  server = await listen(createApp({ db: readOnly, logger: createLogger("query-api", "silent"), registry: createMetricsRegistry("query-api"), clock: Date.now }));
 });
 afterAll(async () => {
   await server.close();

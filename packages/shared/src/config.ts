@@ -25,6 +25,11 @@ export const configSchema = z
     WORKER_CONCURRENCY: positiveInt.max(1000).default(64),
     /** How long the worker waits for more jobs before folding what it has. */
     BATCH_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(20),
+    /** Counters: days a minute rollup is kept, and an hour rollup. Older rows are deleted by the worker. */
+    COUNTER_MINUTE_RETENTION_DAYS: positiveInt.default(7),
+    COUNTER_HOUR_RETENTION_DAYS: positiveInt.default(90),
+    /** Days a folded job id is remembered; a job can only be redelivered while BullMQ still holds it (hours). */
+    JOB_LEDGER_RETENTION_DAYS: positiveInt.default(7),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .transform((c) => ({ ...c, QUERY_DATABASE_URL: c.QUERY_DATABASE_URL ?? c.DATABASE_URL }));

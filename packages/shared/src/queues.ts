@@ -6,6 +6,7 @@ import { messageSchema } from "./schemas/messages.schema.js";
 /** BullMQ queue names, one per event kind. */
 export const QUEUE_NAMES = {
   messages: "messages",
+  counters: "counters",
 } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
@@ -22,6 +23,22 @@ export const messagesJobSchema = z.object({
   messages: z.array(messageSchema).min(1),
 });
 export type MessagesJob = z.infer<typeof messagesJobSchema>;
+
+/**
+ * `counters` job: counters of one request (or part of one). The worker's job-id ledger makes each
+ * job count once, since counters carry no id of their own.
+ */
+export const countersJobSchema = z.object({
+  counters: z
+    .array(
+      z.object({
+        timestamp: z.number().int().nonnegative(),
+        counts: z.array(z.tuple([z.string().min(1), z.number().int().nonnegative()])).min(1),
+      }),
+    )
+    .min(1),
+});
+export type CountersJob = z.infer<typeof countersJobSchema>;
 
 /** Retries with backoff, then the failed set; completed jobs are kept briefly and bounded. */
 export const defaultJobOptions: DefaultJobOptions = {

@@ -19,7 +19,30 @@ export interface MessageRollupTable {
   total: Numeric;
 }
 
+/** Every counters job folded (within retention): the exactly-once ledger for counters. */
+export interface CounterJobLedgerTable {
+  job_id: string;
+  folded_at: Generated<Date>;
+}
+
+/** Requests per domain per UTC minute. */
+export interface DomainMinuteTable {
+  minute: Date;
+  domain: string;
+  requests: Int8;
+}
+
+/** Requests per domain per UTC hour. */
+export interface DomainHourTable {
+  hour: Date;
+  domain: string;
+  requests: Int8;
+}
+
 export interface Database {
   message_ledger: MessageLedgerTable;
   message_rollup: MessageRollupTable;
+  counter_job_ledger: CounterJobLedgerTable;
+  domain_minute: DomainMinuteTable;
+  domain_hour: DomainHourTable;
 }

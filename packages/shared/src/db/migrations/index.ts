@@ -1,7 +1,9 @@
 import type { Migration } from "kysely";
 import * as m0001 from "./0001-messages.js";
+import * as m0002 from "./0002-counters.js";
 
 /** Every migration in order. Files are never edited once landed: add a new one. */
 export const migrations: Record<string, Migration> = {
   "0001-messages": m0001,
+  "0002-counters": m0002,
 };

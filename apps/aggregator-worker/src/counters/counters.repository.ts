@@ -1,0 +1,51 @@
+import type { Database } from "@tally/shared/db";
+import { sql, type Kysely } from "kysely";
+
+/** Requests for one domain in one minute (epoch seconds, on the minute), from one job. */
+export interface DomainCountRow {
+  jobId: string;
+  minute: number;
+  domain: string;
+  requests: number;
+}
+
+/**
+ * Records the jobs in the ledger and adds the counts of only the newly recorded ones to the minute
+ * and hour rollups, in one statement (so one transaction): a job delivered twice counts once. Keys are
+ * upserted in sorted order so concurrent workers take row locks in the same order.
+ * `jobIds` must not repeat. Returns how many jobs were new.
+ */
+export async function countNewCounterJobs(db: Kysely<Database>, jobIds: readonly string[], rows: readonly DomainCountRow[]): Promise<number> {
+  if (jobIds.length === 0) return 0;
+  const { rows: result } = await sql<{ fresh: string }>`
+    WITH fresh AS (
+      INSERT INTO counter_job_ledger (job_id)
+      SELECT id FROM unnest(${jobIds}::text[]) AS id ORDER BY id
+      ON CONFLICT DO NOTHING
+      RETURNING job_id
+    ),
+    ev AS (
+      SELECT ev.* FROM unnest(
+        ${rows.map((r) => r.jobId)}::text[],
+        ${rows.map((r) => r.minute)}::bigint[],
+        ${rows.map((r) => r.domain)}::text[],
+        ${rows.map((r) => r.requests)}::bigint[]
+      ) AS ev(job_id, minute, domain, requests)
+      JOIN fresh USING (job_id)
+    ),
+    by_minute AS (
+      INSERT INTO domain_minute AS t (minute, domain, requests)
+      SELECT to_timestamp(minute), domain, sum(requests) FROM ev
+      GROUP BY minute, domain ORDER BY minute, domain
+      ON CONFLICT (minute, domain) DO UPDATE SET requests = t.requests + excluded.requests
+    ),
+    by_hour AS (
+      INSERT INTO domain_hour AS t (hour, domain, requests)
+      SELECT to_timestamp(minute - minute % 3600), domain, sum(requests) FROM ev
+      GROUP BY minute - minute % 3600, domain ORDER BY 1, domain
+      ON CONFLICT (hour, domain) DO UPDATE SET requests = t.requests + excluded.requests
+    )
+    SELECT count(*) AS fresh FROM fresh
+  `.execute(db);
+  return Number(result[0]?.fresh ?? 0);
+}

@@ -1,0 +1,35 @@
+import type { Database } from "@tally/shared/db";
+import type { CountersJob } from "@tally/shared/queues";
+import type { Kysely } from "kysely";
+import type { BatchItem } from "../batch-worker.js";
+import { countNewCounterJobs, type DomainCountRow } from "./counters.repository.js";
+
+/**
+ * Pre-aggregates a batch per job, minute and domain (many counters, one row per key), keeping each
+ * job once: the ledger decides which jobs are new, so their rows must stay apart until then.
+ */
+export function toDomainCountRows(items: readonly BatchItem<CountersJob>[]): { jobIds: string[]; rows: DomainCountRow[] } {
+  const rows = new Map<string, DomainCountRow>();
+  const jobIds = new Set<string>();
+  for (const { jobId, data } of items) {
+    if (jobIds.has(jobId)) continue;
+    jobIds.add(jobId);
+    for (const { timestamp, counts } of data.counters) {
+      const minute = timestamp - (timestamp % 60);
+      for (const [domain, requests] of counts) {
+        const key = `${jobId}\u0000${minute}\u0000${domain}`;
+        const row = rows.get(key);
+        if (row) row.requests += requests;
+        else rows.set(key, { jobId, minute, domain, requests });
+      }
+    }
+  }
+  return { jobIds: [...jobIds], rows: [...rows.values()] };
+}
+
+/** Folds a batch of counters jobs into the minute and hour rollups, exactly once per job. */
+export async function foldCounters(db: Kysely<Database>, items: readonly BatchItem<CountersJob>[]): Promise<{ jobs: number; fresh: number }> {
+  const { jobIds, rows } = toDomainCountRows(items);
+  const fresh = await countNewCounterJobs(db, jobIds, rows);
+  return { jobs: jobIds.length, fresh };
+}

@@ -1,0 +1,36 @@
+import type { Config } from "@tally/shared/config";
+import type { Database } from "@tally/shared/db";
+import type { Logger } from "@tally/shared/logger";
+import type { Kysely } from "kysely";
+
+const DAY_MS = 86_400_000;
+const PRUNE_EVERY_MS = 10 * 60_000;
+
+type Retention = Pick<Config, "COUNTER_MINUTE_RETENTION_DAYS" | "COUNTER_HOUR_RETENTION_DAYS" | "JOB_LEDGER_RETENTION_DAYS">;
+
+/** Deletes rollup rows and job-ledger entries older than their retention. Safe to run anywhere, any time. */
+export async function pruneExpired(db: Kysely<Database>, now: number, retention: Retention) {
+  const before = (days: number) => new Date(now - days * DAY_MS);
+  const [minutes, hours, jobs] = await Promise.all([
+    db.deleteFrom("domain_minute").where("minute", "<", before(retention.COUNTER_MINUTE_RETENTION_DAYS)).executeTakeFirst(),
+    db.deleteFrom("domain_hour").where("hour", "<", before(retention.COUNTER_HOUR_RETENTION_DAYS)).executeTakeFirst(),
+    db.deleteFrom("counter_job_ledger").where("folded_at", "<", before(retention.JOB_LEDGER_RETENTION_DAYS)).executeTakeFirst(),
+  ]);
+  return { minutes: Number(minutes.numDeletedRows), hours: Number(hours.numDeletedRows), jobs: Number(jobs.numDeletedRows) };
+}
+
+/**
+ * Prunes now and every ten minutes while the worker runs. Several workers pruning at once only
+ * repeat each other's (idempotent) deletes. Returns a stop function.
+ */
+export function startPruning(db: Kysely<Database>, config: Retention, logger: Logger, clock: () => number = Date.now): () => void {
+  const run = () =>
+    pruneExpired(db, clock(), config).then(
+      (deleted) => logger.debug({ deleted }, "pruned expired rows"),
+      (err: unknown) => logger.warn({ err }, "pruning failed; will try again"),
+    );
+  void run();
+  const timer = setInterval(run, PRUNE_EVERY_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}

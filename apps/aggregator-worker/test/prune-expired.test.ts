@@ -1,0 +1,44 @@
+import { createTestDatabase, type TestDatabase } from "@tally/testing";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pruneExpired } from "../src/prune-expired.js";
+
+const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
+const daysAgo = (d: number) => new Date(NOW - d * 86_400_000);
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(() => database.drop());
+
+describe("pruneExpired", () => {
+  it("deletes minute rollups, hour rollups and job ids older than their retention, and nothing newer", async () => {
+    const { db } = database;
+    await db.insertInto("domain_minute").values([
+      { minute: daysAgo(7.01), domain: "old", requests: 1 },
+      { minute: daysAgo(6.99), domain: "kept", requests: 1 },
+    ]).execute();
+    await db.insertInto("domain_hour").values([
+      { hour: daysAgo(91), domain: "old", requests: 1 },
+      { hour: daysAgo(89), domain: "kept", requests: 1 },
+    ]).execute();
+    await db.insertInto("counter_job_ledger").values([
+      { job_id: "old", folded_at: daysAgo(8) },
+      { job_id: "kept", folded_at: daysAgo(1) },
+    ]).execute();
+
+    const deleted = await pruneExpired(db, NOW, { COUNTER_MINUTE_RETENTION_DAYS: 7, COUNTER_HOUR_RETENTION_DAYS: 90, JOB_LEDGER_RETENTION_DAYS: 7 });
+
+    expect(deleted).toEqual({ minutes: 1, hours: 1, jobs: 1 });
+    const left = await sql<{ t: string; k: string }>`
+      SELECT 'minute' AS t, domain AS k FROM domain_minute UNION ALL
+      SELECT 'hour', domain FROM domain_hour UNION ALL
+      SELECT 'job', job_id FROM counter_job_ledger ORDER BY 1`.execute(db);
+    expect(left.rows).toEqual([
+      { t: "hour", k: "kept" },
+      { t: "job", k: "kept" },
+      { t: "minute", k: "kept" },
+    ]);
+  });
+});

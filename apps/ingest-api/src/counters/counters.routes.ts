@@ -1,0 +1,26 @@
+import { route } from "@tally/shared/http";
+import { counterSchema, toCounterEvent } from "@tally/shared/schemas";
+import type { Router } from "express";
+import { parseItems, readJsonBody } from "../body/read-json-body.js";
+import { validateItems } from "../body/validate-items.js";
+import { enqueueInJobs, type IngestQueues } from "../queues.js";
+
+export interface CountersRoutesDeps {
+  queues: IngestQueues;
+  maxBodyBytes: number;
+}
+
+/** `POST /v1/counters`, and `POST /api/events` where the seed's clients send them. */
+export function countersRoutes(router: Router, { queues, maxBodyBytes }: CountersRoutesDeps): void {
+  route(router, ["/v1/counters", "/api/events"], {
+    post: [
+      ...readJsonBody(maxBodyBytes),
+      async (req, res) => {
+        const { items, batch } = parseItems(req.body, req.headers["content-type"]);
+        const counters = validateItems(counterSchema, items, batch, "counter").map(toCounterEvent);
+        await enqueueInJobs(queues, queues.counters, counters, (chunk) => ({ counters: chunk }));
+        res.status(202).json({ accepted: counters.length });
+      },
+    ],
+  });
+}

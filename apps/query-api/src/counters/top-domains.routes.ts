@@ -1,0 +1,35 @@
+import type { Database } from "@tally/shared/db";
+import { parseOrThrow, route } from "@tally/shared/http";
+import type { Router } from "express";
+import type { Kysely } from "kysely";
+import { topDomainsQuery } from "./top-domains.schema.js";
+import { topDomains } from "./top-domains.repository.js";
+import { lastCompleteWindowStart, WINDOW_MS, type WindowKind } from "./windows.js";
+
+const SEED_TOP = 10;
+
+export function topDomainsRoutes(router: Router, db: Kysely<Database>, clock: () => number): void {
+  route(router, "/v1/stats/domains/top", {
+    get: async (req, res) => {
+      const q = parseOrThrow(topDomainsQuery, req.query);
+      const start = q.start ?? lastCompleteWindowStart(q.window, clock());
+      const items = await topDomains(db, q.window, new Date(start), q.limit);
+      res.json({
+        window: q.window,
+        start: new Date(start).toISOString(),
+        end: new Date(start + WINDOW_MS[q.window]).toISOString(),
+        items,
+      });
+    },
+  });
+
+  // The seed's shapes, at the paths its clients use: the top 10 of the last complete window.
+  for (const kind of ["minute", "hour"] as const satisfies WindowKind[]) {
+    route(router, [`/stats/${kind}s`, `/api/stats/${kind}s`], {
+      get: async (_req, res) => {
+        const items = await topDomains(db, kind, new Date(lastCompleteWindowStart(kind, clock())), SEED_TOP);
+        res.json(items.map((i) => ({ Domain: i.domain, NumberOfRequests: i.requests })));
+      },
+    });
+  }
+}

@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { digits, parseIsoInstant, single } from "../params.js";
+import { WINDOW_MS } from "./windows.js";
+
+/** `GET /v1/stats/domains/top` query: the window kind, optionally its start (aligned), and how many. */
+export const topDomainsQuery = z
+  .object({
+    window: single.pipe(z.enum(["minute", "hour"], { error: 'must be "minute" or "hour"' })),
+    start: single
+      .transform((text, ctx) => {
+        const ms = parseIsoInstant(text);
+        if (ms === undefined) ctx.addIssue({ code: "custom", message: "must be an ISO-8601 date-time such as 2026-11-23T14:53:00Z" });
+        return ms ?? z.NEVER;
+      })
+      .optional(),
+    limit: digits(100).pipe(z.number().min(1, { error: "must be between 1 and 100" })).default(10),
+  })
+  .superRefine((q, ctx) => {
+    if (q.start !== undefined && q.start % WINDOW_MS[q.window] !== 0) {
+      ctx.addIssue({ code: "custom", path: ["start"], message: `must be on a whole ${q.window}` });
+    }
+  });
+
+export type TopDomainsQuery = z.output<typeof topDomainsQuery>;

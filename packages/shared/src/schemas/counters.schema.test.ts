@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { counterSchema, toCounterEvent } from "./counters.schema.js";
+
+function failingPaths(input: unknown): string[] {
+  const result = counterSchema.safeParse(input);
+  return result.success ? [] : result.error.issues.map((i) => i.path.join("."));
+}
+
+describe("counterSchema", () => {
+  it("reads the seed's shape into a second and its domain counts", () => {
+    expect(toCounterEvent(counterSchema.parse({ timestamp: 1608102631, A: 3, B: 4 }))).toEqual({
+      timestamp: 1608102631,
+      counts: [
+        ["A", 3],
+        ["B", 4],
+      ],
+    });
+  });
+
+  it("takes the timestamp as a string of digits too", () => {
+    expect(counterSchema.parse({ timestamp: "1608102631", A: 0 }).timestamp).toBe(1608102631);
+  });
+
+  it.each([["-1"], [-1], [1.5], ["1.5"], [" 1"], [null], ["1e9"], [253_402_300_800]])("rejects timestamp %j", (timestamp) => {
+    expect(failingPaths({ timestamp, A: 1 })).toEqual(["timestamp"]);
+  });
+
+  it("rejects a counter without a timestamp", () => {
+    expect(failingPaths({ A: 1 })).toEqual(["timestamp"]);
+  });
+
+  it("rejects a counter without a domain", () => {
+    expect(failingPaths({ timestamp: 1 })).toEqual([""]);
+  });
+
+  it.each([[-1], [1.5], ["3"], [null], [2 ** 53], [true]])("rejects count %j, naming the domain", (count) => {
+    expect(failingPaths({ timestamp: 1, A: 1, "b.example": count })).toEqual(["b.example"]);
+  });
+
+  it("rejects an empty or overlong domain", () => {
+    expect(failingPaths({ timestamp: 1, "": 1 })).toEqual([""]);
+    expect(failingPaths({ timestamp: 1, ["x".repeat(254)]: 1 })).toEqual(["x".repeat(254)]);
+    expect(failingPaths({ timestamp: 1, ["x".repeat(253)]: 1 })).toEqual([]);
+  });
+});

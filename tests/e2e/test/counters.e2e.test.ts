@@ -1,0 +1,46 @@
+import { eventually } from "@tally/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSystem, type System } from "./system.js";
+
+let system: System;
+beforeAll(async () => {
+  system = await startSystem();
+  await system.start("aggregator-worker");
+});
+afterAll(() => system.stop());
+
+const second = (h: number, m: number, s: number) => Date.UTC(2026, 10, 20, h, m, s) / 1000;
+type Top = { items: { domain: string; requests: number }[] };
+
+describe("counters, end to end", () => {
+  it("counts :59 of the previous minute and :00 of the next one in the hour, not in the minute", async () => {
+    const res = await system.post("/api/events", [
+      { timestamp: second(14, 52, 59), edge: 1 },
+      { timestamp: String(second(14, 53, 0)), edge: 10, other: 5 },
+      { timestamp: second(14, 53, 59), edge: 100 },
+      { timestamp: second(14, 54, 0), edge: 1000 },
+    ]);
+    expect(res.status).toBe(202);
+    const minute = await eventually(async () => {
+      const top = await system.getJson<Top>("/v1/stats/domains/top?window=minute&start=2026-11-20T14:53:00Z");
+      return top.items.length === 2 ? top : undefined;
+    });
+    expect(minute.items).toEqual([
+      { domain: "edge", requests: 110 },
+      { domain: "other", requests: 5 },
+    ]);
+    const hour = await system.getJson<Top>("/v1/stats/domains/top?window=hour&start=2026-11-20T14:00:00Z");
+    expect(hour.items).toEqual([
+      { domain: "edge", requests: 1111 },
+      { domain: "other", requests: 5 },
+    ]);
+  });
+
+  it("rejects a counter without a domain and counts nothing of its request", async () => {
+    const res = await system.post("/v1/counters", [{ timestamp: second(9, 0, 0), lone: 1 }, { timestamp: second(9, 0, 1) }]);
+    expect(res.status).toBe(422);
+    await system.post("/v1/counters", { timestamp: second(9, 0, 2), marker: 1 });
+    await eventually(async () => ((await system.getJson<Top>("/v1/stats/domains/top?window=minute&start=2026-11-20T09:00:00Z")).items.length ? true : undefined));
+    expect((await system.getJson<Top>("/v1/stats/domains/top?window=minute&start=2026-11-20T09:00:00Z")).items).toEqual([{ domain: "marker", requests: 1 }]);
+  });
+});
