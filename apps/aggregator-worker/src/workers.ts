@@ -1,11 +1,12 @@
 import type { Config } from "@tally/shared/config";
 import type { Database } from "@tally/shared/db";
 import type { Logger } from "@tally/shared/logger";
-import { countersJobSchema, messagesJobSchema, QUEUE_NAMES } from "@tally/shared/queues";
+import { countersJobSchema, flowsJobSchema, messagesJobSchema, QUEUE_NAMES } from "@tally/shared/queues";
 import type { Redis } from "ioredis";
 import type { Kysely } from "kysely";
 import { startBatchWorker } from "./batch-worker.js";
 import { foldCounters } from "./counters/fold-counters.js";
+import { foldFlows } from "./flows/fold-flows.js";
 import { foldMessages } from "./messages/fold-messages.js";
 import { startPruning } from "./prune-expired.js";
 
@@ -27,6 +28,7 @@ export function startWorkers({ config, db, connection, logger }: WorkersDeps) {
       fold: (items) => foldMessages(db, items.map((i) => i.data)),
     }),
     startBatchWorker({ ...common, queueName: QUEUE_NAMES.counters, schema: countersJobSchema, fold: (items) => foldCounters(db, items) }),
+    startBatchWorker({ ...common, queueName: QUEUE_NAMES.flows, schema: flowsJobSchema, fold: (items) => foldFlows(db, items) }),
   ];
   const stopPruning = startPruning(db, config, logger);
   return {

@@ -27,10 +27,11 @@ describe("pruneExpired", () => {
       { job_id: "old", folded_at: daysAgo(8) },
       { job_id: "kept", folded_at: daysAgo(1) },
     ]).execute();
+    await db.insertInto("flow_job_ledger").values({ job_id: "old-flow-job", folded_at: daysAgo(8) }).execute();
 
     const deleted = await pruneExpired(db, NOW, { COUNTER_MINUTE_RETENTION_DAYS: 7, COUNTER_HOUR_RETENTION_DAYS: 90, JOB_LEDGER_RETENTION_DAYS: 7 });
 
-    expect(deleted).toEqual({ minutes: 1, hours: 1, jobs: 1 });
+    expect(deleted).toEqual({ minutes: 1, hours: 1, jobs: 2 });
     const left = await sql<{ t: string; k: string }>`
       SELECT 'minute' AS t, domain AS k FROM domain_minute UNION ALL
       SELECT 'hour', domain FROM domain_hour UNION ALL

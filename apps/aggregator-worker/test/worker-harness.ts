@@ -1,5 +1,5 @@
 import { createLogger } from "@tally/shared/logger";
-import { createRedisConnection, defaultJobOptions, QUEUE_NAMES, type CountersJob, type MessagesJob } from "@tally/shared/queues";
+import { createRedisConnection, defaultJobOptions, QUEUE_NAMES, type CountersJob, type FlowsJob, type MessagesJob } from "@tally/shared/queues";
 import { createTestDatabase, createTestRedis, eventually, testConfig } from "@tally/testing";
 import { Queue } from "bullmq";
 import { sql } from "kysely";
@@ -22,7 +22,8 @@ export async function createWorkerHarness() {
   const options = { connection: producer, prefix: redis.prefix, defaultJobOptions };
   const messages = new Queue<MessagesJob>(QUEUE_NAMES.messages, options);
   const counters = new Queue<CountersJob>(QUEUE_NAMES.counters, options);
-  const queues: Queue[] = [messages, counters];
+  const flows = new Queue<FlowsJob>(QUEUE_NAMES.flows, options);
+  const queues: Queue[] = [messages, counters, flows];
   const running: { close(): Promise<void> }[] = [];
   const connections = [producer];
 
@@ -30,6 +31,7 @@ export async function createWorkerHarness() {
     db: database.db,
     messages,
     counters,
+    flows,
     /** Starts one more worker process's worth of workers, on a connection of its own. */
     startWorkers() {
       const connection = createRedisConnection(redis.url, "worker");

@@ -3,6 +3,7 @@ import type { Logger } from "@tally/shared/logger";
 import type { Express } from "express";
 import { createHttpApp, type Registry } from "@tally/shared/http";
 import { countersRoutes } from "./counters/counters.routes.js";
+import { flowsRoutes } from "./flows/flows.routes.js";
 import { messagesRoutes } from "./messages/messages.routes.js";
 import type { IngestQueues } from "./queues.js";
 
@@ -26,6 +27,7 @@ export function createApp({ config, queues, logger, registry, clock, pingRedis }
     routes: (router) => {
       messagesRoutes(router, { queues, clock, maxBodyBytes: config.MAX_BODY_BYTES });
       countersRoutes(router, { queues, maxBodyBytes: config.MAX_BODY_BYTES });
+      flowsRoutes(router, { queues, maxBodyBytes: config.MAX_BODY_BYTES, maxFlowsPerRequest: config.MAX_FLOWS_PER_REQUEST });
     },
   });
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { serviceUnavailable } from "@tally/shared/http";
-import { defaultJobOptions, MAX_EVENTS_PER_JOB, QUEUE_NAMES, type CountersJob, type MessagesJob } from "@tally/shared/queues";
+import { defaultJobOptions, MAX_EVENTS_PER_JOB, QUEUE_NAMES, type CountersJob, type FlowsJob, type MessagesJob } from "@tally/shared/queues";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 
@@ -10,6 +10,7 @@ const ENQUEUE_TIMEOUT_MS = 5000;
 export interface IngestQueues {
   messages: Queue<MessagesJob>;
   counters: Queue<CountersJob>;
+  flows: Queue<FlowsJob>;
   /** Whether the producer connection is up right now. */
   connected(): boolean;
   close(): Promise<void>;
@@ -20,12 +21,14 @@ export function createIngestQueues(connection: Redis, prefix: string): IngestQue
   const options = { connection, prefix, defaultJobOptions };
   const messages = new Queue<MessagesJob>(QUEUE_NAMES.messages, options);
   const counters = new Queue<CountersJob>(QUEUE_NAMES.counters, options);
+  const flows = new Queue<FlowsJob>(QUEUE_NAMES.flows, options);
   return {
     messages,
     counters,
+    flows,
     connected: () => connection.status === "ready",
     async close() {
-      await Promise.all([messages.close(), counters.close()]);
+      await Promise.all([messages.close(), counters.close(), flows.close()]);
     },
   };
 }

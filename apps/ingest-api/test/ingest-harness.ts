@@ -1,6 +1,6 @@
 import { createMetricsRegistry } from "@tally/shared/http";
 import { createLogger } from "@tally/shared/logger";
-import { createRedisConnection, type CountersJob, type MessagesJob } from "@tally/shared/queues";
+import { createRedisConnection, type CountersJob, type FlowsJob, type MessagesJob } from "@tally/shared/queues";
 import { createTestRedis, listen, testConfig } from "@tally/testing";
 import type { Job, Queue } from "bullmq";
 import { createApp } from "../src/app.js";
@@ -31,6 +31,8 @@ export async function startIngest(env: Record<string, string> = {}) {
     messageJobs: (): Promise<Job<MessagesJob>[]> => waiting(queues.messages),
     /** Every job waiting in the counters queue. */
     counterJobs: (): Promise<Job<CountersJob>[]> => waiting(queues.counters),
+    /** Every job waiting in the flows queue. */
+    flowJobs: (): Promise<Job<FlowsJob>[]> => waiting(queues.flows),
     /** POSTs a body as bytes, so fetch adds no Content-Type of its own. */
     post(path: string, body: string | object, headers: Record<string, string> = { "content-type": "application/json" }) {
       return fetch(`${server.url}${path}`, {

@@ -4,6 +4,7 @@ import type { Logger } from "@tally/shared/logger";
 import type { Express } from "express";
 import { sql, type Kysely } from "kysely";
 import { topDomainsRoutes } from "./counters/top-domains.routes.js";
+import { flowsRoutes } from "./flows/flows.routes.js";
 import { messagesRoutes } from "./messages/messages.routes.js";
 
 export interface QueryAppDeps {
@@ -24,6 +25,7 @@ export function createApp({ db, logger, registry, clock }: QueryAppDeps): Expres
     routes: (router) => {
       messagesRoutes(router, db);
       topDomainsRoutes(router, db, clock);
+      flowsRoutes(router, db);
     },
   });
 }

@@ -1,12 +1,14 @@
 import type { DefaultJobOptions } from "bullmq";
 import { Redis } from "ioredis";
 import { z } from "zod";
+import { flowSchema } from "./schemas/flows.schema.js";
 import { messageSchema } from "./schemas/messages.schema.js";
 
 /** BullMQ queue names, one per event kind. */
 export const QUEUE_NAMES = {
   messages: "messages",
   counters: "counters",
+  flows: "flows",
 } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
@@ -39,6 +41,12 @@ export const countersJobSchema = z.object({
     .min(1),
 });
 export type CountersJob = z.infer<typeof countersJobSchema>;
+
+/** `flows` job: flows of one request (or part of one); like counters, counted once per job id. */
+export const flowsJobSchema = z.object({
+  flows: z.array(flowSchema).min(1),
+});
+export type FlowsJob = z.infer<typeof flowsJobSchema>;
 
 /** Retries with backoff, then the failed set; completed jobs are kept briefly and bounded. */
 export const defaultJobOptions: DefaultJobOptions = {

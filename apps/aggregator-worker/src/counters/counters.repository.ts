@@ -1,5 +1,6 @@
 import type { Database } from "@tally/shared/db";
 import { sql, type Kysely } from "kysely";
+import { insertNewJobIds } from "../job-ledger.js";
 
 /** Requests for one domain in one minute (epoch seconds, on the minute), from one job. */
 export interface DomainCountRow {
@@ -18,12 +19,7 @@ export interface DomainCountRow {
 export async function countNewCounterJobs(db: Kysely<Database>, jobIds: readonly string[], rows: readonly DomainCountRow[]): Promise<number> {
   if (jobIds.length === 0) return 0;
   const { rows: result } = await sql<{ fresh: string }>`
-    WITH fresh AS (
-      INSERT INTO counter_job_ledger (job_id)
-      SELECT id FROM unnest(${jobIds}::text[]) AS id ORDER BY id
-      ON CONFLICT DO NOTHING
-      RETURNING job_id
-    ),
+    WITH fresh AS (${insertNewJobIds("counter_job_ledger", jobIds)}),
     ev AS (
       SELECT ev.* FROM unnest(
         ${rows.map((r) => r.jobId)}::text[],

@@ -39,10 +39,35 @@ export interface DomainHourTable {
   requests: Int8;
 }
 
+/** Every flows job folded (within retention): the exactly-once ledger for flows. */
+export interface FlowJobLedgerTable {
+  job_id: string;
+  folded_at: Generated<Date>;
+}
+
+/** Bytes each way per hour and (src_app, dest_app, vpc_id). */
+export interface FlowRollupTable {
+  hour: Int8;
+  src_app: string;
+  dest_app: string;
+  vpc_id: string;
+  bytes_tx: Int8;
+  bytes_rx: Int8;
+}
+
+/** How many flow keys an hour has. */
+export interface FlowHourKeysTable {
+  hour: Int8;
+  keys: Int8;
+}
+
 export interface Database {
   message_ledger: MessageLedgerTable;
   message_rollup: MessageRollupTable;
   counter_job_ledger: CounterJobLedgerTable;
   domain_minute: DomainMinuteTable;
   domain_hour: DomainHourTable;
+  flow_job_ledger: FlowJobLedgerTable;
+  flow_rollup: FlowRollupTable;
+  flow_hour_keys: FlowHourKeysTable;
 }

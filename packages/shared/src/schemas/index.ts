@@ -1,2 +1,3 @@
 export * from "./messages.schema.js";
 export * from "./counters.schema.js";
+export * from "./flows.schema.js";

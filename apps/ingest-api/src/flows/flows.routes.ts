@@ -1,0 +1,31 @@
+import { payloadTooLarge, route, validationFailed } from "@tally/shared/http";
+import { flowSchema } from "@tally/shared/schemas";
+import type { Router } from "express";
+import { parseItems, readJsonBody } from "../body/read-json-body.js";
+import { validateItems } from "../body/validate-items.js";
+import { enqueueInJobs, type IngestQueues } from "../queues.js";
+
+export interface FlowsRoutesDeps {
+  queues: IngestQueues;
+  maxBodyBytes: number;
+  maxFlowsPerRequest: number;
+}
+
+/** `POST /v1/flows`, and `POST /flows` where the seed's clients send them: a JSON array of flows. */
+export function flowsRoutes(router: Router, { queues, maxBodyBytes, maxFlowsPerRequest }: FlowsRoutesDeps): void {
+  route(router, ["/v1/flows", "/flows"], {
+    post: [
+      ...readJsonBody(maxBodyBytes),
+      async (req, res) => {
+        const { items, batch } = parseItems(req.body, req.headers["content-type"]);
+        if (!batch) throw validationFailed([{ path: "", message: "must be a JSON array of flows" }]);
+        if (items.length > maxFlowsPerRequest) {
+          throw payloadTooLarge(`${items.length} flows is over the limit of ${maxFlowsPerRequest} per request (MAX_FLOWS_PER_REQUEST)`);
+        }
+        const flows = validateItems(flowSchema, items, batch, "flow");
+        await enqueueInJobs(queues, queues.flows, flows, (chunk) => ({ flows: chunk }));
+        res.status(202).json({ accepted: flows.length });
+      },
+    ],
+  });
+}

@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { digits, single } from "../params.js";
+import { decodeCursor } from "./cursor.js";
+
+/** `GET /v1/flows` query: an hour, and either a page number or a cursor from a previous answer. */
+export const flowsQuery = z
+  .object({
+    hour: digits(),
+    page: digits().pipe(z.number().min(1, { error: "must be 1 or more" })).optional(),
+    size: digits(1000).pipe(z.number().min(1, { error: "must be between 1 and 1000" })).default(50),
+    cursor: single
+      .transform((text, ctx) => {
+        const key = decodeCursor(text);
+        if (!key) ctx.addIssue({ code: "custom", message: "is not a cursor this API handed out" });
+        return key ?? z.NEVER;
+      })
+      .optional(),
+  })
+  .superRefine((q, ctx) => {
+    if (q.cursor && q.page !== undefined) ctx.addIssue({ code: "custom", path: ["cursor"], message: "cannot be combined with page" });
+    if (q.cursor && q.cursor.hour !== q.hour) ctx.addIssue({ code: "custom", path: ["cursor"], message: "belongs to another hour" });
+  });
+
+export type FlowsQuery = z.output<typeof flowsQuery>;

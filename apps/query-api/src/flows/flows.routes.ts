@@ -1,0 +1,35 @@
+import type { Database } from "@tally/shared/db";
+import { parseOrThrow, route } from "@tally/shared/http";
+import type { Router } from "express";
+import type { Kysely } from "kysely";
+import { encodeCursor } from "./cursor.js";
+import { flowsQuery } from "./flows-query.schema.js";
+import { flowKeyCount, flowRows, type FlowRollupRow } from "./flows.repository.js";
+
+/** A bigint sum as JSON: a number while it is exact as one, past 2^53−1 a string of digits. */
+export function jsonInteger(int8: string): number | string {
+  const n = Number(int8);
+  return Number.isSafeInteger(n) ? n : int8;
+}
+
+function toItem(r: FlowRollupRow) {
+  return { src_app: r.src_app, dest_app: r.dest_app, vpc_id: r.vpc_id, hour: Number(r.hour), bytes_tx: jsonInteger(r.bytes_tx), bytes_rx: jsonInteger(r.bytes_rx) };
+}
+
+/** `GET /v1/flows`, and `GET /flows` where the seed's clients read them. */
+export function flowsRoutes(router: Router, db: Kysely<Database>): void {
+  route(router, ["/v1/flows", "/flows"], {
+    get: async (req, res) => {
+      const q = parseOrThrow(flowsQuery, req.query);
+      const page = q.page ?? 1;
+      const from = q.cursor ? { after: q.cursor } : { offset: (page - 1) * q.size };
+      // One row more than asked tells whether a next page exists without another query.
+      const [rows, total] = await Promise.all([flowRows(db, q.hour, from, q.size + 1), flowKeyCount(db, q.hour)]);
+      const items = rows.slice(0, q.size).map(toItem);
+      const last = items.at(-1);
+      const nextCursor =
+        rows.length > q.size && last ? encodeCursor({ hour: q.hour, srcApp: last.src_app, destApp: last.dest_app, vpcId: last.vpc_id }) : null;
+      res.json({ items, total, ...(q.cursor ? {} : { page }), size: q.size, nextCursor });
+    },
+  });
+}
