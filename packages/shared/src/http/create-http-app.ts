@@ -4,7 +4,8 @@ import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
 import type { Registry } from "prom-client";
 import { httpMetrics } from "./metrics.js";
-import { HttpError, notFound } from "./problem.js";
+import { isRetryableDbError } from "../db/errors.js";
+import { HttpError, notFound, serviceUnavailable } from "./problem.js";
 import { route } from "./route.js";
 
 export interface HttpAppOptions {
@@ -109,7 +110,12 @@ function fromBodyParser(error: { type?: unknown; limit?: unknown; status?: unkno
 
 const problemHandler: ErrorRequestHandler = (error, req, res, next) => {
   if (res.headersSent) return next(error);
-  const known = error instanceof HttpError ? error : fromBodyParser(error ?? {});
+  const known =
+    error instanceof HttpError
+      ? error
+      : isRetryableDbError(error)
+        ? serviceUnavailable("the database is not reachable right now; try again")
+        : fromBodyParser(error ?? {});
   const problem = known ?? new HttpError(500, "Internal server error", `unexpected error; request id ${String(req.id)}`);
   if (!known) req.log.error({ err: error }, "unhandled error");
   for (const [name, value] of Object.entries(problem.extra.headers ?? {})) res.setHeader(name, value);
