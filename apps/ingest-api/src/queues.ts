@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { serviceUnavailable } from "@tally/shared/http";
-import { defaultJobOptions, MAX_EVENTS_PER_JOB, QUEUE_NAMES, type CountersJob, type FlowsJob, type MessagesJob } from "@tally/shared/queues";
+import { defaultJobOptions, MAX_EVENTS_PER_JOB, QUEUE_NAMES, type CountersJob, type FlowsJob, type MessagesJob, type ProductsJob } from "@tally/shared/queues";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 
@@ -11,6 +11,7 @@ export interface IngestQueues {
   messages: Queue<MessagesJob>;
   counters: Queue<CountersJob>;
   flows: Queue<FlowsJob>;
+  products: Queue<ProductsJob>;
   /** Whether the producer connection is up right now. */
   connected(): boolean;
   close(): Promise<void>;
@@ -22,13 +23,15 @@ export function createIngestQueues(connection: Redis, prefix: string): IngestQue
   const messages = new Queue<MessagesJob>(QUEUE_NAMES.messages, options);
   const counters = new Queue<CountersJob>(QUEUE_NAMES.counters, options);
   const flows = new Queue<FlowsJob>(QUEUE_NAMES.flows, options);
+  const products = new Queue<ProductsJob>(QUEUE_NAMES.products, options);
   return {
     messages,
     counters,
     flows,
+    products,
     connected: () => connection.status === "ready",
     async close() {
-      await Promise.all([messages.close(), counters.close(), flows.close()]);
+      await Promise.all([messages.close(), counters.close(), flows.close(), products.close()]);
     },
   };
 }

@@ -1,23 +1,41 @@
 import { createMetricsRegistry } from "@tally/shared/http";
 import { createLogger } from "@tally/shared/logger";
 import { createRedisConnection, type CountersJob, type FlowsJob, type MessagesJob } from "@tally/shared/queues";
-import { createTestRedis, listen, testConfig } from "@tally/testing";
+import { createDb } from "@tally/shared/db";
+import { createTestDatabase, createTestRedis, listen, testConfig, type TestDatabase } from "@tally/testing";
 import type { Job, Queue } from "bullmq";
 import { createApp } from "../src/app.js";
+import { createBodyDigests } from "../src/products/body-digests.js";
 import { createIngestQueues } from "../src/queues.js";
+
+/** The Redis prefix and database of an ingest process that another one can share. */
+interface SharedStores {
+  redis: ReturnType<typeof createTestRedis>;
+  database: TestDatabase;
+}
 
 export const ACCEPTED_AT = Date.UTC(2026, 10, 23, 14, 54, 30);
 
-/** The ingest app on a real Redis under a queue prefix of its own, with the clock pinned. */
-export async function startIngest(env: Record<string, string> = {}) {
-  const redis = createTestRedis();
-  const config = testConfig({ QUEUE_PREFIX: redis.prefix, ...env });
+/**
+ * The ingest app on a real Redis under a queue prefix of its own and a database of its own, with the
+ * acceptance clock pinned; the products window uses Redis's clock unless a test sets `dedupNow`.
+ * Pass `shared` to run a second ingest process against the first one's Redis and database.
+ */
+export async function startIngest(env: Record<string, string> = {}, shared?: SharedStores) {
+  const redis = shared?.redis ?? createTestRedis();
+  const database = shared?.database ?? (await createTestDatabase());
+  const config = testConfig({ QUEUE_PREFIX: redis.prefix, DATABASE_URL: database.url, ...env });
   const connection = createRedisConnection(env.REDIS_URL ?? redis.url, "producer");
   connection.on("error", () => {});
   const queues = createIngestQueues(connection, config.QUEUE_PREFIX);
+  const db = createDb(database.url, { max: 12 });
+  const clock = { dedupNow: undefined as number | undefined };
+  const digests = createBodyDigests({ redis: connection, prefix: config.QUEUE_PREFIX, windowMs: config.DEDUP_WINDOW_MS, clock: () => clock.dedupNow });
   const app = createApp({
     config,
     queues,
+    db,
+    digests,
     logger: createLogger("ingest-api", "silent"),
     registry: createMetricsRegistry("ingest-api"),
     clock: () => ACCEPTED_AT,
@@ -26,7 +44,11 @@ export async function startIngest(env: Record<string, string> = {}) {
   const server = await listen(app);
   return {
     url: server.url,
+    redis,
+    database,
+    db,
     queues,
+    clock,
     /** Every job waiting in the messages queue. */
     messageJobs: (): Promise<Job<MessagesJob>[]> => waiting(queues.messages),
     /** Every job waiting in the counters queue. */
@@ -45,7 +67,11 @@ export async function startIngest(env: Record<string, string> = {}) {
       await server.close();
       await queues.close();
       connection.disconnect();
-      await redis.clear();
+      await db.destroy();
+      if (!shared) {
+        await redis.clear();
+        await database.drop();
+      }
     },
   };
 }

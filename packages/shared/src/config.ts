@@ -19,6 +19,9 @@ export const configSchema = z
     QUERY_PORT: port.default(3001),
     DEDUP_WINDOW_MS: positiveInt.default(600_000),
     MAX_FLOWS_PER_REQUEST: positiveInt.default(10_000),
+    /** Products: the largest body (413 above it; it streams, so memory does not grow with it) and product. */
+    MAX_PRODUCTS_BODY_BYTES: positiveInt.default(8 * 1024 ** 3),
+    MAX_PRODUCT_BYTES: positiveInt.default(16 * 1024 ** 2),
     /** JSON request bodies over this many bytes get 413 (products stream and have their own limit). */
     MAX_BODY_BYTES: positiveInt.default(5 * 1024 * 1024),
     /** Jobs a worker holds at once per queue; they are folded together into one transaction. */

@@ -9,6 +9,7 @@ export const QUEUE_NAMES = {
   messages: "messages",
   counters: "counters",
   flows: "flows",
+  products: "products",
 } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
@@ -47,6 +48,15 @@ export const flowsJobSchema = z.object({
   flows: z.array(flowSchema).min(1),
 });
 export type FlowsJob = z.infer<typeof flowsJobSchema>;
+
+/**
+ * `products` job: names an upload whose products are staged in Postgres and accepted. The job only
+ * hurries things along: the worker's sweep applies any accepted upload whose job went missing.
+ */
+export const productsJobSchema = z.object({
+  uploadId: z.uuid(),
+});
+export type ProductsJob = z.infer<typeof productsJobSchema>;
 
 /** Retries with backoff, then the failed set; completed jobs are kept briefly and bounded. */
 export const defaultJobOptions: DefaultJobOptions = {

@@ -61,6 +61,33 @@ export interface FlowHourKeysTable {
   keys: Int8;
 }
 
+/** One products upload: staged by ingest, numbered at acceptance, marked when a worker has applied it. */
+export interface ProductUploadsTable {
+  upload_id: string;
+  received_at: Generated<Date>;
+  accepted_seq: Int8 | null;
+  accepted_at: Date | null;
+  products: ColumnType<string, string | number | undefined, string | number>;
+  applied_at: Date | null;
+}
+
+/** The products of an upload, as posted (raw JSON text), until a worker has applied them. */
+export interface ProductStagingTable {
+  upload_id: string;
+  position: Int8;
+  product_id: string;
+  document: string;
+}
+
+/** The current document of each product; (upload_seq, position) is its version. */
+export interface ProductsTable {
+  id: string;
+  data: ColumnType<unknown, string, string>;
+  updated_at: Date;
+  upload_seq: Int8;
+  position: Int8;
+}
+
 export interface Database {
   message_ledger: MessageLedgerTable;
   message_rollup: MessageRollupTable;
@@ -70,4 +97,7 @@ export interface Database {
   flow_job_ledger: FlowJobLedgerTable;
   flow_rollup: FlowRollupTable;
   flow_hour_keys: FlowHourKeysTable;
+  product_uploads: ProductUploadsTable;
+  product_staging: ProductStagingTable;
+  products: ProductsTable;
 }

@@ -10,7 +10,8 @@ export class HttpError extends Error {
     readonly status: number,
     readonly title: string,
     readonly detail: string,
-    readonly extra: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+    /** `errors` for validation, `fields` for other RFC 9457 extension members, `headers` to send along. */
+    readonly extra: { errors?: FieldError[]; fields?: Record<string, unknown>; headers?: Record<string, string> } = {},
   ) {
     super(detail);
     this.name = "HttpError";
@@ -21,7 +22,7 @@ export class HttpError extends Error {
   }
 
   toProblem(): Record<string, unknown> {
-    const body: Record<string, unknown> = { type: this.type, title: this.title, status: this.status, detail: this.detail };
+    const body: Record<string, unknown> = { type: this.type, title: this.title, status: this.status, detail: this.detail, ...this.extra.fields };
     if (this.extra.errors) body.errors = this.extra.errors;
     return body;
   }

@@ -1,3 +1,4 @@
 export * from "./messages.schema.js";
 export * from "./counters.schema.js";
 export * from "./flows.schema.js";
+export * from "./products.schema.js";

@@ -2,10 +2,12 @@ import type { Migration } from "kysely";
 import * as m0001 from "./0001-messages.js";
 import * as m0002 from "./0002-counters.js";
 import * as m0003 from "./0003-flows.js";
+import * as m0004 from "./0004-products.js";
 
 /** Every migration in order. Files are never edited once landed: add a new one. */
 export const migrations: Record<string, Migration> = {
   "0001-messages": m0001,
   "0002-counters": m0002,
   "0003-flows": m0003,
+  "0004-products": m0004,
 };

@@ -1,0 +1,97 @@
+import { createHash } from "node:crypto";
+import { malformedJson, payloadTooLarge, toFieldErrors, validationFailed, type FieldError } from "@tally/shared/http";
+import { productSchema } from "@tally/shared/schemas";
+import { ElementTooLargeError, MalformedJsonError, splitJsonArray } from "./split-json-array.js";
+
+/** A product ready for staging: its place in the body, its id as text, and its exact JSON. */
+export interface StagedProduct {
+  position: number;
+  productId: string;
+  document: string;
+}
+
+export interface ProductsLimits {
+  maxBodyBytes: number;
+  maxProductBytes: number;
+}
+
+/** Products handed to `stage` at once: enough to make each insert worth a round trip, bounded in memory. */
+const BATCH_PRODUCTS = 2000;
+const BATCH_BYTES = 2 * 1024 * 1024;
+/** Past this many invalid products, reading on only delays the answer. */
+const MAX_ERRORS = 100;
+
+/**
+ * Reads a products body as it streams: SHA-256 over the exact bytes, a byte count (413 past the limit),
+ * the top-level array split into elements, each checked (400 malformed, 422 without a valid id), and
+ * the valid ones handed to `stage` in batches, one insert in flight while the next batch is parsed.
+ * Memory stays bounded whatever the body's size. Resolves with the digest and the number of products.
+ */
+export async function readProducts(
+  body: AsyncIterable<Buffer>,
+  { maxBodyBytes, maxProductBytes }: ProductsLimits,
+  stage: (batch: StagedProduct[]) => Promise<void>,
+): Promise<{ digest: string; count: number }> {
+  const hash = createHash("sha256");
+  async function* metered() {
+    let bytes = 0;
+    for await (const chunk of body) {
+      bytes += chunk.length;
+      if (bytes > maxBodyBytes) throw payloadTooLarge(`the body is over the limit of ${maxBodyBytes} bytes (MAX_PRODUCTS_BODY_BYTES)`);
+      hash.update(chunk);
+      yield chunk;
+    }
+  }
+
+  const errors: FieldError[] = [];
+  let batch: StagedProduct[] = [];
+  let batchBytes = 0;
+  let position = 0;
+  let staging: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    await staging;
+    staging = stage(batch);
+    staging.catch(() => {}); // awaited at the next flush; this only keeps it from counting as unhandled
+    batch = [];
+    batchBytes = 0;
+  };
+
+  try {
+    for await (const element of splitJsonArray(metered(), { maxElementBytes: maxProductBytes })) {
+      const document = element.toString("utf8");
+      const result = productSchema.safeParse(parseElement(document, position));
+      if (!result.success) {
+        errors.push(...toFieldErrors(result.error.issues, [position]));
+        if (errors.length >= MAX_ERRORS) break;
+      } else if (errors.length === 0) {
+        batch.push({ position, productId: String(result.data.id), document });
+        batchBytes += element.length;
+        if (batch.length >= BATCH_PRODUCTS || batchBytes >= BATCH_BYTES) await flush();
+      }
+      position++;
+    }
+  } catch (error) {
+    throw asHttpError(error, maxProductBytes);
+  }
+  if (errors.length > 0) throw validationFailed(errors);
+  if (position === 0) throw validationFailed([{ path: "", message: "must contain at least one product" }]);
+  if (batch.length > 0) await flush();
+  await staging;
+  return { digest: hash.digest("hex"), count: position };
+}
+
+function parseElement(text: string, position: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw malformedJson(`product [${position}] is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function asHttpError(error: unknown, maxProductBytes: number): unknown {
+  if (error instanceof MalformedJsonError) return malformedJson(`${error.message} (at byte ${error.offset})`);
+  if (error instanceof ElementTooLargeError) {
+    return payloadTooLarge(`a product is over the limit of ${maxProductBytes} bytes (MAX_PRODUCT_BYTES), at byte ${error.offset}`);
+  }
+  return error;
+}

@@ -1,0 +1,31 @@
+import type { Database } from "@tally/shared/db";
+import { sql, type Transaction } from "kysely";
+import type { StagedProduct } from "./read-products.js";
+
+/** Opens an upload; it and its staged products exist for others only if the transaction commits. */
+export async function insertUpload(trx: Transaction<Database>, uploadId: string): Promise<void> {
+  await trx.insertInto("product_uploads").values({ upload_id: uploadId }).execute();
+}
+
+/** Stages a batch of an upload's products in one statement, as posted (raw JSON text). */
+export async function stageProducts(trx: Transaction<Database>, uploadId: string, batch: readonly StagedProduct[]): Promise<void> {
+  await sql`
+    INSERT INTO product_staging (upload_id, position, product_id, document)
+    SELECT ${uploadId}::uuid, * FROM unnest(
+      ${batch.map((p) => p.position)}::bigint[],
+      ${batch.map((p) => p.productId)}::text[],
+      ${batch.map((p) => p.document)}::text[]
+    )`.execute(trx);
+}
+
+/**
+ * Marks the upload accepted, numbering it from the acceptance sequence just before the commit, so
+ * that uploads are numbered in the order they were accepted, not the order they started.
+ */
+export async function markAccepted(trx: Transaction<Database>, uploadId: string, acceptedAt: number, products: number): Promise<void> {
+  await trx
+    .updateTable("product_uploads")
+    .set({ accepted_seq: sql`nextval('product_acceptance_seq')`, accepted_at: new Date(acceptedAt), products })
+    .where("upload_id", "=", uploadId)
+    .execute();
+}
