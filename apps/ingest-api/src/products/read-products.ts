@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import { malformedJson, payloadTooLarge, toFieldErrors, validationFailed, type FieldError } from "@tally/shared/http";
 import { productSchema } from "@tally/shared/schemas";
+import { findUnstorable } from "./storable.js";
 import { ElementTooLargeError, MalformedJsonError, splitJsonArray } from "./split-json-array.js";
 
-/** A product ready for staging: its place in the body, its id as text, and its exact JSON. */
+/** A product ready for staging: its place in the body and its exact JSON. */
 export interface StagedProduct {
   position: number;
-  productId: string;
   document: string;
 }
 
@@ -17,7 +17,7 @@ export interface ProductsLimits {
 
 /** Products handed to `stage` at once: enough to make each insert worth a round trip, bounded in memory. */
 const BATCH_PRODUCTS = 2000;
-const BATCH_BYTES = 2 * 1024 * 1024;
+const BATCH_BYTES = 1024 * 1024;
 /** Past this many invalid products, reading on only delays the answer. */
 const MAX_ERRORS = 100;
 
@@ -59,12 +59,14 @@ export async function readProducts(
   try {
     for await (const element of splitJsonArray(metered(), { maxElementBytes: maxProductBytes })) {
       const document = element.toString("utf8");
-      const result = productSchema.safeParse(parseElement(document, position));
-      if (!result.success) {
-        errors.push(...toFieldErrors(result.error.issues, [position]));
+      const value = parseElement(document, position);
+      const result = productSchema.safeParse(value);
+      const invalid = result.success ? findUnstorable(value, document, [position]) : undefined;
+      if (!result.success || invalid) {
+        errors.push(...(invalid ? [invalid] : toFieldErrors(result.error!.issues, [position])));
         if (errors.length >= MAX_ERRORS) break;
       } else if (errors.length === 0) {
-        batch.push({ position, productId: String(result.data.id), document });
+        batch.push({ position, document });
         batchBytes += element.length;
         if (batch.length >= BATCH_PRODUCTS || batchBytes >= BATCH_BYTES) await flush();
       }

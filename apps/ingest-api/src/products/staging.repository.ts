@@ -7,15 +7,14 @@ export async function insertUpload(trx: Transaction<Database>, uploadId: string)
   await trx.insertInto("product_uploads").values({ upload_id: uploadId }).execute();
 }
 
-/** Stages a batch of an upload's products in one statement, as posted (raw JSON text). */
+/** Stages a batch of consecutive products as one chunk row: their exact JSON, joined into an array. */
 export async function stageProducts(trx: Transaction<Database>, uploadId: string, batch: readonly StagedProduct[]): Promise<void> {
-  await sql`
-    INSERT INTO product_staging (upload_id, position, product_id, document)
-    SELECT ${uploadId}::uuid, * FROM unnest(
-      ${batch.map((p) => p.position)}::bigint[],
-      ${batch.map((p) => p.productId)}::text[],
-      ${batch.map((p) => p.document)}::text[]
-    )`.execute(trx);
+  const first = batch[0];
+  if (!first) return;
+  await trx
+    .insertInto("product_staging")
+    .values({ upload_id: uploadId, first_position: first.position, documents: `[${batch.map((p) => p.document).join(",")}]` })
+    .execute();
 }
 
 /**

@@ -71,12 +71,14 @@ export interface ProductUploadsTable {
   applied_at: Date | null;
 }
 
-/** The products of an upload, as posted (raw JSON text), until a worker has applied them. */
+/**
+ * The products of an upload until a worker has applied them, in chunks: `documents` is a JSON array
+ * text of consecutive products as posted, the first at `first_position` in the body.
+ */
 export interface ProductStagingTable {
   upload_id: string;
-  position: Int8;
-  product_id: string;
-  document: string;
+  first_position: Int8;
+  documents: string;
 }
 
 /** The current document of each product; (upload_seq, position) is its version. */

@@ -1,0 +1,83 @@
+import { createHash } from "node:crypto";
+import { HttpError } from "@tally/shared/http";
+import { describe, expect, it } from "vitest";
+import { readProducts, type StagedProduct } from "./read-products.js";
+
+const limits = { maxBodyBytes: 50_000_000, maxProductBytes: 100_000 };
+
+async function* chunked(text: string, size: number) {
+  const bytes = Buffer.from(text);
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
+async function read(text: string, size = 4096, l = limits) {
+  const batches: StagedProduct[][] = [];
+  const result = await readProducts(chunked(text, size), l, async (batch) => {
+    await new Promise((r) => setTimeout(r, 1)); // a slow database: batches must still arrive in order
+    batches.push(batch);
+  });
+  return { ...result, batches };
+}
+
+describe("readProducts", () => {
+  it("stages every product in order, in batches of at most 2000, and digests the exact bytes", async () => {
+    const text = ` [${Array.from({ length: 4500 }, (_, i) => JSON.stringify({ id: i % 7 === 0 ? `s${i}` : i, v: "x" }))}]\n`;
+    const { digest, count, batches } = await read(text, 1000);
+    expect(count).toBe(4500);
+    expect(digest).toBe(createHash("sha256").update(text).digest("hex"));
+    expect(batches.map((b) => [b[0]?.position, b.length])).toEqual([
+      [0, 2000],
+      [2000, 2000],
+      [4000, 500],
+    ]);
+    expect(batches.flat().map((p) => JSON.parse(p.document).id)).toEqual(Array.from({ length: 4500 }, (_, i) => (i % 7 === 0 ? `s${i}` : i)));
+  });
+
+  it("gives the same digest whatever the chunking, and another one for one byte more", async () => {
+    const text = '[{"id":1},{"id":2}]';
+    const digests = await Promise.all([1, 3, 100].map(async (size) => (await read(text, size)).digest));
+    expect(new Set(digests).size).toBe(1);
+    expect((await read(`${text} `)).digest).not.toBe(digests[0]);
+  });
+
+  it("stages nothing once a product is invalid, and names every invalid one", async () => {
+    const text = JSON.stringify([{ id: 1 }, { id: null }, ...Array.from({ length: 3000 }, (_, i) => ({ id: i })), { nope: 1 }]);
+    const error = await read(text).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpError);
+    expect((error as HttpError).status).toBe(422);
+    expect((error as HttpError).extra.errors?.map((e) => e.path)).toEqual(["[1].id", "[3002].id"]);
+  });
+
+  it.each([
+    ["malformed JSON", '[{"id": 1}, {"id": }]', 400],
+    ["a truncated body", '[{"id": 1}, {"id"', 400],
+    ["a product over the product limit", JSON.stringify([{ id: 1, pad: "x".repeat(200_000) }]), 413],
+  ])("rejects %s with %i", async (_, text, status) => {
+    const error = await read(text).catch((e: unknown) => e);
+    expect((error as HttpError).status).toBe(status);
+  });
+
+  it("stops reading at the body limit with 413", async () => {
+    const text = JSON.stringify(Array.from({ length: 1000 }, (_, i) => ({ id: i })));
+    const error = await read(text, 100, { ...limits, maxBodyBytes: 500 }).catch((e: unknown) => e);
+    expect((error as HttpError).status).toBe(413);
+  });
+});
+
+describe("readProducts and what Postgres cannot store", () => {
+  it.each([
+    ["U+0000 in a string", '[{"id": 1}, {"id": 2, "name": "a\\u0000b"}]', "[1].name"],
+    ["an unpaired surrogate", '[{"id": 1, "tags": ["ok", "\\ud800"]}]', "[0].tags[1]"],
+    ["U+0000 in a key", '[{"id": 1, "a\\u0000": 1}]', "[0].a\u0000"],
+    ["a number past a double", '[{"id": 1, "n": 1e400}]', "[0].n"],
+    ["a number of 20000 digits", `[{"id": 1, "n": 0.${"1".repeat(20_000)}}]`, "[0]"],
+  ])("names %s with 422", async (_, text, path) => {
+    const error = (await read(text).catch((e: unknown) => e)) as HttpError;
+    expect(error.status).toBe(422);
+    expect(error.extra.errors?.map((e) => e.path)).toEqual([path]);
+  });
+
+  it("accepts an escaped backslash before u0000 and a paired surrogate", async () => {
+    expect((await read('[{"id": 1, "a": "\\\\u0000", "b": "\\ud83d\\ude00"}]')).count).toBe(1);
+  });
+});
