@@ -90,8 +90,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Maps body-parser's errors (they carry a `type`) to the answers SPEC §2 names. */
-function fromBodyParser(error: { type?: unknown; limit?: unknown; status?: unknown }): HttpError | undefined {
+/**
+ * Maps body-parser's errors (they carry a `type`) to the answers SPEC §2 names, and any other client
+ * error express raises (a path whose percent-encoding is broken, say) to its own status.
+ */
+function fromExpress(error: { type?: unknown; limit?: unknown; status?: unknown; message?: unknown }): HttpError | undefined {
   switch (error.type) {
     case "entity.too.large":
       return new HttpError(413, "Payload too large", `the body is over the limit of ${String(error.limit)} bytes`);
@@ -103,9 +106,11 @@ function fromBodyParser(error: { type?: unknown; limit?: unknown; status?: unkno
       return new HttpError(415, "Unsupported media type", "the body's encoding or charset is not supported");
     case "entity.parse.failed":
       return new HttpError(400, "Malformed JSON", "the body is not valid JSON");
-    default:
-      return undefined;
   }
+  if (typeof error.status === "number" && error.status >= 400 && error.status < 500) {
+    return new HttpError(error.status, "Bad request", String(error.message));
+  }
+  return undefined;
 }
 
 const problemHandler: ErrorRequestHandler = (error, req, res, next) => {
@@ -115,7 +120,7 @@ const problemHandler: ErrorRequestHandler = (error, req, res, next) => {
       ? error
       : isRetryableDbError(error)
         ? serviceUnavailable("the database is not reachable right now; try again")
-        : fromBodyParser(error ?? {});
+        : fromExpress(error ?? {});
   const problem = known ?? new HttpError(500, "Internal server error", `unexpected error; request id ${String(req.id)}`);
   if (!known) req.log.error({ err: error }, "unhandled error");
   for (const [name, value] of Object.entries(problem.extra.headers ?? {})) res.setHeader(name, value);
