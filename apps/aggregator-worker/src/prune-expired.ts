@@ -8,19 +8,25 @@ const PRUNE_EVERY_MS = 10 * 60_000;
 
 type Retention = Pick<Config, "COUNTER_MINUTE_RETENTION_DAYS" | "COUNTER_HOUR_RETENTION_DAYS" | "JOB_LEDGER_RETENTION_DAYS">;
 
-/** Deletes rollup rows and job-ledger entries older than their retention. Safe to run anywhere, any time. */
+/**
+ * Deletes rollup rows, job-ledger entries and applied product uploads older than their retention. An
+ * applied upload's staging went with it when it was applied; an unapplied one is never pruned.
+ * Safe to run anywhere, any time.
+ */
 export async function pruneExpired(db: Kysely<Database>, now: number, retention: Retention) {
   const before = (days: number) => new Date(now - days * DAY_MS);
-  const [minutes, hours, counterJobs, flowJobs] = await Promise.all([
+  const [minutes, hours, counterJobs, flowJobs, uploads] = await Promise.all([
     db.deleteFrom("domain_minute").where("minute", "<", before(retention.COUNTER_MINUTE_RETENTION_DAYS)).executeTakeFirst(),
     db.deleteFrom("domain_hour").where("hour", "<", before(retention.COUNTER_HOUR_RETENTION_DAYS)).executeTakeFirst(),
     db.deleteFrom("counter_job_ledger").where("folded_at", "<", before(retention.JOB_LEDGER_RETENTION_DAYS)).executeTakeFirst(),
     db.deleteFrom("flow_job_ledger").where("folded_at", "<", before(retention.JOB_LEDGER_RETENTION_DAYS)).executeTakeFirst(),
+    db.deleteFrom("product_uploads").where("applied_at", "<", before(retention.JOB_LEDGER_RETENTION_DAYS)).executeTakeFirst(),
   ]);
   return {
     minutes: Number(minutes.numDeletedRows),
     hours: Number(hours.numDeletedRows),
     jobs: Number(counterJobs.numDeletedRows) + Number(flowJobs.numDeletedRows),
+    uploads: Number(uploads.numDeletedRows),
   };
 }
 

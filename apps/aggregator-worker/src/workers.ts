@@ -1,13 +1,15 @@
 import type { Config } from "@tally/shared/config";
 import type { Database } from "@tally/shared/db";
 import type { Logger } from "@tally/shared/logger";
-import { countersJobSchema, flowsJobSchema, messagesJobSchema, QUEUE_NAMES } from "@tally/shared/queues";
+import { countersJobSchema, flowsJobSchema, messagesJobSchema, productsJobSchema, QUEUE_NAMES } from "@tally/shared/queues";
 import type { Redis } from "ioredis";
 import type { Kysely } from "kysely";
 import { startBatchWorker } from "./batch-worker.js";
 import { foldCounters } from "./counters/fold-counters.js";
 import { foldFlows } from "./flows/fold-flows.js";
 import { foldMessages } from "./messages/fold-messages.js";
+import { foldProducts } from "./products/fold-products.js";
+import { startUploadSweep } from "./products/sweep-uploads.js";
 import { startPruning } from "./prune-expired.js";
 
 export interface WorkersDeps {
@@ -17,7 +19,7 @@ export interface WorkersDeps {
   logger: Logger;
 }
 
-/** One batch worker per event kind, all in this process. */
+/** One batch worker per event kind, all in this process, with the pruning and the upload sweep. */
 export function startWorkers({ config, db, connection, logger }: WorkersDeps) {
   const common = { connection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY, lingerMs: config.BATCH_LINGER_MS, logger };
   const workers = [
@@ -29,13 +31,15 @@ export function startWorkers({ config, db, connection, logger }: WorkersDeps) {
     }),
     startBatchWorker({ ...common, queueName: QUEUE_NAMES.counters, schema: countersJobSchema, fold: (items) => foldCounters(db, items) }),
     startBatchWorker({ ...common, queueName: QUEUE_NAMES.flows, schema: flowsJobSchema, fold: (items) => foldFlows(db, items) }),
+    startBatchWorker({ ...common, queueName: QUEUE_NAMES.products, schema: productsJobSchema, fold: (items) => foldProducts(db, items) }),
   ];
   const stopPruning = startPruning(db, config, logger);
+  const stopSweep = startUploadSweep(db, logger);
   return {
     workers,
     async close(): Promise<void> {
       stopPruning();
-      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all([stopSweep(), ...workers.map((w) => w.close())]);
     },
   };
 }

@@ -13,7 +13,7 @@ beforeAll(async () => {
 afterAll(() => database.drop());
 
 describe("pruneExpired", () => {
-  it("deletes minute rollups, hour rollups and job ids older than their retention, and nothing newer", async () => {
+  it("deletes minute rollups, hour rollups, job ids and applied uploads older than their retention, and nothing newer", async () => {
     const { db } = database;
     await db.insertInto("domain_minute").values([
       { minute: daysAgo(7.01), domain: "old", requests: 1 },
@@ -28,18 +28,31 @@ describe("pruneExpired", () => {
       { job_id: "kept", folded_at: daysAgo(1) },
     ]).execute();
     await db.insertInto("flow_job_ledger").values({ job_id: "old-flow-job", folded_at: daysAgo(8) }).execute();
+    // Accepted 30 days ago: applied long ago, applied yesterday, and never applied (kept, however old).
+    const upload = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
+    await db.insertInto("product_uploads").values([
+      { upload_id: upload(1), accepted_seq: 1, accepted_at: daysAgo(30), products: 0, applied_at: daysAgo(8) },
+      { upload_id: upload(2), accepted_seq: 2, accepted_at: daysAgo(30), products: 0, applied_at: daysAgo(1) },
+      { upload_id: upload(3), accepted_seq: 3, accepted_at: daysAgo(30), products: 1, applied_at: null },
+    ]).execute();
+    await db.insertInto("product_staging").values({ upload_id: upload(3), first_position: 0, documents: '[{"id":"p"}]' }).execute();
 
     const deleted = await pruneExpired(db, NOW, { COUNTER_MINUTE_RETENTION_DAYS: 7, COUNTER_HOUR_RETENTION_DAYS: 90, JOB_LEDGER_RETENTION_DAYS: 7 });
 
-    expect(deleted).toEqual({ minutes: 1, hours: 1, jobs: 2 });
+    expect(deleted).toEqual({ minutes: 1, hours: 1, jobs: 2, uploads: 1 });
     const left = await sql<{ t: string; k: string }>`
       SELECT 'minute' AS t, domain AS k FROM domain_minute UNION ALL
       SELECT 'hour', domain FROM domain_hour UNION ALL
-      SELECT 'job', job_id FROM counter_job_ledger ORDER BY 1`.execute(db);
+      SELECT 'job', job_id FROM counter_job_ledger UNION ALL
+      SELECT 'upload', upload_id::text FROM product_uploads UNION ALL
+      SELECT 'staged', documents FROM product_staging ORDER BY 1, 2`.execute(db);
     expect(left.rows).toEqual([
       { t: "hour", k: "kept" },
       { t: "job", k: "kept" },
       { t: "minute", k: "kept" },
+      { t: "staged", k: '[{"id":"p"}]' },
+      { t: "upload", k: upload(2) },
+      { t: "upload", k: upload(3) },
     ]);
   });
 });

@@ -1,5 +1,5 @@
 import { createLogger } from "@tally/shared/logger";
-import { createRedisConnection, defaultJobOptions, QUEUE_NAMES, type CountersJob, type FlowsJob, type MessagesJob } from "@tally/shared/queues";
+import { createRedisConnection, defaultJobOptions, QUEUE_NAMES, type CountersJob, type FlowsJob, type MessagesJob, type ProductsJob } from "@tally/shared/queues";
 import { createTestDatabase, createTestRedis, eventually, testConfig } from "@tally/testing";
 import { Queue } from "bullmq";
 import { sql } from "kysely";
@@ -23,7 +23,8 @@ export async function createWorkerHarness() {
   const messages = new Queue<MessagesJob>(QUEUE_NAMES.messages, options);
   const counters = new Queue<CountersJob>(QUEUE_NAMES.counters, options);
   const flows = new Queue<FlowsJob>(QUEUE_NAMES.flows, options);
-  const queues: Queue[] = [messages, counters, flows];
+  const products = new Queue<ProductsJob>(QUEUE_NAMES.products, options);
+  const queues: Queue[] = [messages, counters, flows, products];
   const running: { close(): Promise<void> }[] = [];
   const connections = [producer];
 
@@ -32,6 +33,7 @@ export async function createWorkerHarness() {
     messages,
     counters,
     flows,
+    products,
     /** Starts one more worker process's worth of workers, on a connection of its own. */
     startWorkers() {
       const connection = createRedisConnection(redis.url, "worker");

@@ -6,6 +6,7 @@ import { sql, type Kysely } from "kysely";
 import { topDomainsRoutes } from "./counters/top-domains.routes.js";
 import { flowsRoutes } from "./flows/flows.routes.js";
 import { messagesRoutes } from "./messages/messages.routes.js";
+import { productsRoutes } from "./products/products.routes.js";
 
 export interface QueryAppDeps {
   /** A read-only handle: every transaction is read-only. */
@@ -26,6 +27,7 @@ export function createApp({ db, logger, registry, clock }: QueryAppDeps): Expres
       messagesRoutes(router, db);
       topDomainsRoutes(router, db, clock);
       flowsRoutes(router, db);
+      productsRoutes(router, db);
     },
   });
 }

@@ -1,8 +1,8 @@
 import { createTestDatabase, createTestRedis } from "@tally/testing";
 import { freePort, startApp, waitForLog, type AppName, type AppProcess } from "./processes.js";
 
-/** A whole Tally, as processes, on a database and queue prefix of its own. */
-export async function startSystem() {
+/** A whole Tally, as processes, on a database and queue prefix of its own; `extraEnv` goes to every process. */
+export async function startSystem(extraEnv: Record<string, string> = {}) {
   const database = await createTestDatabase();
   const redis = createTestRedis();
   const [ingestPort, queryPort] = [await freePort(), await freePort()];
@@ -15,6 +15,7 @@ export async function startSystem() {
     // Fixtures have fixed dates; a run weeks from now must not prune them mid-test.
     COUNTER_MINUTE_RETENTION_DAYS: "36500",
     COUNTER_HOUR_RETENTION_DAYS: "36500",
+    ...extraEnv,
   };
   const apps: AppProcess[] = [];
   const ready: Record<AppName, string> = {
@@ -33,10 +34,14 @@ export async function startSystem() {
   const queryUrl = `http://127.0.0.1:${queryPort}`;
 
   return {
+    ingestUrl,
+    /** The processes started so far, in order (ingest first). */
+    apps,
     /** Starts one more process (workers: as many as you like). */
     start,
     post: (path: string, body: unknown) =>
       fetch(`${ingestUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+    get: (path: string) => fetch(`${queryUrl}${path}`),
     getJson: async <T>(path: string): Promise<T> => {
       const res = await fetch(`${queryUrl}${path}`);
       if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);

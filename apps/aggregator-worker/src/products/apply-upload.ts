@@ -1,0 +1,29 @@
+import type { Database } from "@tally/shared/db";
+import type { Kysely } from "kysely";
+import { applyStagedChunk, findUpload, markUploadApplied, nextStagedChunk } from "./products.repository.js";
+
+/** What applying an upload did: nothing (absent, never accepted, applied already) or applied it. */
+export interface ApplyResult {
+  applied: boolean;
+  /** Products written; 0 when every document was already there or superseded by a later upload. */
+  written: number;
+}
+
+/**
+ * Applies an accepted upload's staged products to `products`, then marks it applied and deletes its
+ * staging. Each staged chunk (ingest's, at most a couple of megabytes) is its own statement, so a
+ * multi-gigabyte upload never holds one giant transaction; a crash part way leaves the upload
+ * unapplied and the next attempt replays every chunk, which the version guard makes harmless.
+ * Idempotent, and safe to run concurrently for the same upload: whoever finishes first marks it, and
+ * the other finds no staging left.
+ */
+export async function applyUpload(db: Kysely<Database>, uploadId: string): Promise<ApplyResult> {
+  const upload = await findUpload(db, uploadId);
+  if (!upload?.accepted || upload.applied) return { applied: false, written: 0 };
+  let written = 0;
+  for (let at = await nextStagedChunk(db, uploadId, -1); at !== undefined; at = await nextStagedChunk(db, uploadId, at)) {
+    written += await applyStagedChunk(db, uploadId, at);
+  }
+  await markUploadApplied(db, uploadId);
+  return { applied: true, written };
+}

@@ -1,0 +1,110 @@
+import type { Database } from "@tally/shared/db";
+import { sql, type Kysely } from "kysely";
+
+/** Where an upload stands: ingest commits an upload accepted, a worker marks it applied. */
+export interface UploadState {
+  accepted: boolean;
+  applied: boolean;
+}
+
+/**
+ * Whether the upload was accepted and applied, or undefined if there is no such row. Ingest commits
+ * only accepted uploads, so an unaccepted row should not exist; if one does, it is not ours to apply.
+ */
+export async function findUpload(db: Kysely<Database>, uploadId: string): Promise<UploadState | undefined> {
+  const row = await db
+    .selectFrom("product_uploads")
+    .select(["accepted_seq", "accepted_at", "applied_at"])
+    .where("upload_id", "=", uploadId)
+    .executeTakeFirst();
+  return row && { accepted: row.accepted_seq !== null && row.accepted_at !== null, applied: row.applied_at !== null };
+}
+
+/**
+ * Where the upload's next staged chunk starts, after position `after`, or undefined when none is left
+ * (all applied, or another worker has applied the upload and deleted its staging meanwhile).
+ */
+export async function nextStagedChunk(db: Kysely<Database>, uploadId: string, after: number): Promise<number | undefined> {
+  const row = await db
+    .selectFrom("product_staging")
+    .select("first_position")
+    .where("upload_id", "=", uploadId)
+    .where("first_position", ">", String(after))
+    .orderBy("first_position")
+    .limit(1)
+    .executeTakeFirst();
+  return row === undefined ? undefined : Number(row.first_position);
+}
+
+/**
+ * Upserts the products of one staged chunk (a JSON array text, its first element at `firstPosition`)
+ * in one statement, so one transaction however large the upload. A product's id is its `id` as text,
+ * an integer in canonical decimal whatever its spelling (`1`, `1.0`, `1e0` are all "1"), so the
+ * integer 1 and the string "1" are one product, as ingest's schema says. A document's version is
+ * (accepted_seq, position), read from the upload row (so an upload never accepted writes nothing, and
+ * updated_at is accepted_at to the microsecond): within the chunk only the last element of each id is
+ * kept, and a stored document is replaced only by a strictly greater version. So uploads and chunks
+ * may be applied in any order, concurrently and any number of times: the later accepted body wins,
+ * within it the later element, and a replay writes nothing (strict `<`: an equal version is the same
+ * document; rewriting it would only churn rows). Ids are upserted in sorted order so concurrent
+ * workers lock rows in the same order. Returns how many products were written.
+ */
+export async function applyStagedChunk(db: Kysely<Database>, uploadId: string, firstPosition: number): Promise<number> {
+  const result = await sql`
+    INSERT INTO products AS p (id, data, updated_at, upload_seq, position)
+    SELECT DISTINCT ON (e.product_id) e.product_id, e.document, u.accepted_at, u.accepted_seq, e.position
+    FROM product_staging s
+    JOIN product_uploads u ON u.upload_id = s.upload_id
+    CROSS JOIN LATERAL (
+      SELECT
+        CASE jsonb_typeof(d -> 'id') WHEN 'number' THEN (d -> 'id')::bigint::text ELSE d ->> 'id' END AS product_id,
+        d AS document,
+        s.first_position + i - 1 AS position
+      FROM jsonb_array_elements(s.documents::jsonb) WITH ORDINALITY AS el(d, i)
+    ) e
+    WHERE s.upload_id = ${uploadId} AND s.first_position = ${firstPosition}
+      AND u.accepted_seq IS NOT NULL AND u.accepted_at IS NOT NULL
+    ORDER BY e.product_id, e.position DESC
+    ON CONFLICT (id) DO UPDATE
+      SET data = excluded.data, updated_at = excluded.updated_at, upload_seq = excluded.upload_seq, position = excluded.position
+      WHERE (p.upload_seq, p.position) < (excluded.upload_seq, excluded.position)
+  `.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/**
+ * Marks the upload applied (keeping the first time if it already was) and deletes its staging, in one
+ * statement so one transaction. Call only once every chunk has been applied. Returns whether this
+ * call was the one that marked it.
+ */
+export async function markUploadApplied(db: Kysely<Database>, uploadId: string): Promise<boolean> {
+  const { rows } = await sql<{ marked: string }>`
+    WITH marked AS (
+      UPDATE product_uploads SET applied_at = now()
+      WHERE upload_id = ${uploadId} AND applied_at IS NULL
+      RETURNING upload_id
+    ),
+    unstaged AS (
+      DELETE FROM product_staging WHERE upload_id = ${uploadId}
+    )
+    SELECT count(*) AS marked FROM marked
+  `.execute(db);
+  return Number(rows[0]?.marked ?? 0) > 0;
+}
+
+/**
+ * Accepted uploads not applied yet and accepted before `acceptedBefore`, oldest acceptance first
+ * (read from the partial index on unapplied uploads), at most `limit`.
+ */
+export async function listUnappliedUploads(db: Kysely<Database>, acceptedBefore: Date, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom("product_uploads")
+    .select("upload_id")
+    .where("applied_at", "is", null)
+    .where("accepted_seq", "is not", null)
+    .where("accepted_at", "<", acceptedBefore)
+    .orderBy("accepted_seq")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.upload_id);
+}

@@ -1,0 +1,82 @@
+import { readFileSync } from "node:fs";
+import { request } from "node:http";
+import { eventually } from "@tally/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSystem, type System } from "./system.js";
+
+type Product = { id: string | number; data: Record<string, unknown>; updatedAt: string };
+
+describe("products, end to end", () => {
+  let system: System;
+  beforeAll(async () => {
+    system = await startSystem();
+    await system.start("aggregator-worker");
+  });
+  afterAll(() => system.stop());
+
+  const postProducts = (text: string) => fetch(`${system.ingestUrl}/v1/products`, { method: "POST", headers: { "content-type": "application/json" }, body: text });
+
+  it("applies an accepted body, refuses it repeated, and lets a later body replace a product", async () => {
+    const first = JSON.stringify([{ id: 1, name: "kettle", price: "20.00" }, { id: "sku-2", name: "mug" }]);
+    expect((await postProducts(first)).status).toBe(202);
+    expect((await postProducts(first)).status).toBe(403);
+    const kettle = await eventually(async () => {
+      const res = await system.get("/v1/products/1");
+      return res.ok ? ((await res.json()) as Product) : undefined;
+    });
+    expect(kettle).toMatchObject({ id: 1, data: { id: 1, name: "kettle", price: "20.00" } });
+
+    expect((await postProducts(JSON.stringify([{ id: "1", name: "kettle", price: "18.00" }]))).status).toBe(202);
+    const cheaper = await eventually(async () => {
+      const p = (await (await system.get("/v1/products/1")).json()) as Product;
+      return p.data.price === "18.00" ? p : undefined;
+    });
+    expect(cheaper.id).toBe("1");
+    expect(Date.parse(cheaper.updatedAt)).toBeGreaterThan(Date.parse(kettle.updatedAt));
+    expect((await system.get("/v1/products/nope")).status).toBe(404);
+  });
+});
+
+describe("a products body far larger than the ingest process's heap", () => {
+  let system: System;
+  beforeAll(async () => {
+    // A 48 MB heap: buffering the body, or anything growing with it, would crash the process.
+    system = await startSystem({ NODE_OPTIONS: "--max-old-space-size=48" });
+  });
+  afterAll(() => system.stop());
+
+  it("streams through, and the process's peak RSS stays far below the body's size", async () => {
+    const targetBytes = 200 * 1024 * 1024;
+    const { status, sent } = await streamProducts(new URL(system.ingestUrl), targetBytes);
+    expect(status).toBe(202);
+    expect(sent).toBeGreaterThan(targetBytes);
+    const pid = system.apps[0]?.child.pid;
+    const peakKiB = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
+    expect(peakKiB / 1024).toBeLessThan(160);
+  });
+});
+
+/** POSTs a generated JSON array of about `targetBytes` without ever holding it whole. */
+function streamProducts(url: URL, targetBytes: number): Promise<{ status: number; sent: number }> {
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let id = 0;
+    const req = request({ host: url.hostname, port: url.port, method: "POST", path: "/v1/products", headers: { "content-type": "application/json" } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, sent }));
+    });
+    req.on("error", reject);
+    const next = (): Buffer | undefined => {
+      if (sent >= targetBytes) return undefined;
+      const items = Array.from({ length: 500 }, () => JSON.stringify({ id: id++, name: `product ${id}`, description: "x".repeat(200) }));
+      const chunk = Buffer.from((id === 500 ? "[" : ",") + items.join(","));
+      sent += chunk.length;
+      return chunk;
+    };
+    const pump = () => {
+      for (let chunk = next(); chunk; chunk = next()) if (!req.write(chunk)) return void req.once("drain", pump);
+      req.end("]");
+    };
+    pump();
+  });
+}
