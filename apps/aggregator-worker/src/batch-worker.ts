@@ -22,6 +22,8 @@ export interface BatchWorkerOptions<J> {
   /** Jobs held at once; also the most folded together. */
   concurrency: number;
   lingerMs: number;
+  /** BullMQ lockDuration and stalledInterval: a dead worker's jobs return after about twice this. */
+  lockMs: number;
   logger: Logger;
 }
 
@@ -29,16 +31,18 @@ export interface BatchWorkerOptions<J> {
  * A BullMQ worker whose jobs are folded into the database in batches: up to `concurrency` jobs are
  * taken at once and each completes only when the batch holding it has committed.
  */
-export function startBatchWorker<J>({ queueName, schema, fold, connection, prefix, concurrency, lingerMs, logger }: BatchWorkerOptions<J>) {
+export function startBatchWorker<J>({ queueName, schema, fold, connection, prefix, concurrency, lingerMs, lockMs, logger }: BatchWorkerOptions<J>) {
   const log = logger.child({ queue: queueName });
   /** Folded so far: what tests and metrics read to see that jobs really are batched. */
   const stats = { batches: 0, jobs: 0 };
+  // Aborted on shutdown: a batch waiting out a database outage then hands its jobs back to BullMQ.
+  const closing = new AbortController();
   const batcher = createBatcher<BatchItem<J>>({
     maxItems: concurrency,
     lingerMs,
     fold: async (items) => {
       const started = performance.now();
-      const result = await retryTransient(() => fold(items), log);
+      const result = await retryTransient(() => fold(items), log, closing.signal);
       stats.batches += 1;
       stats.jobs += items.length;
       log.debug({ jobs: items.length, result, ms: Math.round(performance.now() - started) }, "batch folded");
@@ -54,7 +58,7 @@ export function startBatchWorker<J>({ queueName, schema, fold, connection, prefi
       if (!parsed.success) throw new UnrecoverableError(`invalid job data: ${z.prettifyError(parsed.error)}`);
       await batcher.add({ jobId: String(job.id), data: parsed.data });
     },
-    { connection, prefix, concurrency },
+    { connection, prefix, concurrency, lockDuration: lockMs, stalledInterval: lockMs },
   );
   worker.on("failed", (job, err) => log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, "job failed"));
   worker.on("error", (err) => log.error({ err: err.message }, "worker error"));
@@ -64,6 +68,7 @@ export function startBatchWorker<J>({ queueName, schema, fold, connection, prefi
     stats,
     /** Stops taking jobs, lets the ones held finish their batch, and waits for it. */
     async close(): Promise<void> {
+      closing.abort();
       await worker.close();
       await batcher.drain();
     },

@@ -21,7 +21,7 @@ export interface WorkersDeps {
 
 /** One batch worker per event kind, all in this process, with the pruning and the upload sweep. */
 export function startWorkers({ config, db, connection, logger }: WorkersDeps) {
-  const common = { connection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY, lingerMs: config.BATCH_LINGER_MS, logger };
+  const common = { connection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY, lingerMs: config.BATCH_LINGER_MS, lockMs: config.WORKER_LOCK_MS, logger };
   const workers = [
     startBatchWorker({
       ...common,

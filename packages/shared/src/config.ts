@@ -26,6 +26,11 @@ export const configSchema = z
     MAX_BODY_BYTES: positiveInt.default(5 * 1024 * 1024),
     /** Jobs a worker holds at once per queue; they are folded together into one transaction. */
     WORKER_CONCURRENCY: positiveInt.max(1000).default(64),
+    /**
+     * How long a worker's hold on a job lasts without renewal: a killed worker's jobs are taken up by
+     * another after about twice this. Must stay well above the time one batch takes.
+     */
+    WORKER_LOCK_MS: positiveInt.min(1000).default(30_000),
     /** How long the worker waits for more jobs before folding what it has. */
     BATCH_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(20),
     /** Counters: days a minute rollup is kept, and an hour rollup. Older rows are deleted by the worker. */

@@ -29,7 +29,7 @@ export async function sweepUploads(db: Kysely<Database>, logger: Logger, now: nu
   for (const uploadId of uploadIds) {
     if (signal?.aborted) break;
     try {
-      if ((await retryTransient(() => applyUpload(db, uploadId), logger)).applied) applied += 1;
+      if ((await retryTransient(() => applyUpload(db, uploadId), logger, signal)).applied) applied += 1;
     } catch (err) {
       logger.warn({ err, uploadId }, "applying an unapplied upload failed; the next sweep tries again");
     }
