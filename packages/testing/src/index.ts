@@ -19,10 +19,10 @@ export interface TestDatabase {
 }
 
 /** A fresh, migrated database of its own for one test file, so files run in parallel. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(serverUrl = SERVER_URL): Promise<TestDatabase> {
   const name = `tally_test_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
-  await admin(`CREATE DATABASE ${name}`);
-  const url = withDatabase(SERVER_URL, name);
+  await admin(serverUrl, `CREATE DATABASE ${name}`);
+  const url = withDatabase(serverUrl, name);
   const db = createDb(url, { max: 4 });
   await migrateToLatest(db);
   return {
@@ -30,19 +30,19 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     db,
     async drop() {
       await db.destroy();
-      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };
 }
 
 /** A queue prefix of its own for one test file; `clear` removes every key under it. */
-export function createTestRedis(): { url: string; prefix: string; clear(): Promise<void> } {
+export function createTestRedis(url = REDIS_URL): { url: string; prefix: string; clear(): Promise<void> } {
   const prefix = `test-${randomUUID()}`;
   return {
-    url: REDIS_URL,
+    url,
     prefix,
     async clear() {
-      const redis = new Redis(REDIS_URL);
+      const redis = new Redis(url);
       try {
         let cursor = "0";
         do {
@@ -68,8 +68,8 @@ function withDatabase(serverUrl: string, name: string): string {
   return url.toString();
 }
 
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: SERVER_URL });
+async function admin(serverUrl: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {
     await client.query(statement);
@@ -109,3 +109,5 @@ export async function listen(app: RequestListener): Promise<{ url: string; close
   };
 }
 export { expectProblem, type Problem } from "./problem.js";
+export { freePort, startApp, waitForLog, type AppName, type AppProcess } from "./processes.js";
+export { startSystem, type System, type SystemOptions } from "./system.js";

@@ -1,6 +1,5 @@
-import { eventually } from "@tally/testing";
+import { eventually, startSystem, type System } from "@tally/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSystem, type System } from "./system.js";
 
 let system: System;
 beforeAll(async () => {

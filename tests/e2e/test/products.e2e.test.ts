@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
-import { eventually } from "@tally/testing";
+import { eventually, startSystem, type System } from "@tally/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSystem, type System } from "./system.js";
 
 type Product = { id: string | number; data: Record<string, unknown>; updatedAt: string };
 
@@ -41,7 +40,7 @@ describe("a products body far larger than the ingest process's heap", () => {
   let system: System;
   beforeAll(async () => {
     // A 48 MB heap: buffering the body, or anything growing with it, would crash the process.
-    system = await startSystem({ NODE_OPTIONS: "--max-old-space-size=48" });
+    system = await startSystem({ env: { NODE_OPTIONS: "--max-old-space-size=48" } });
   });
   afterAll(() => system.stop());
 

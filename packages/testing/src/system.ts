@@ -1,10 +1,18 @@
-import { createTestDatabase, createTestRedis } from "@tally/testing";
+import { createTestDatabase, createTestRedis, eventually } from "./index.js";
 import { freePort, startApp, waitForLog, type AppName, type AppProcess } from "./processes.js";
 
-/** A whole Tally, as processes, on a database and queue prefix of its own; `extraEnv` goes to every process. */
-export async function startSystem(extraEnv: Record<string, string> = {}) {
-  const database = await createTestDatabase();
-  const redis = createTestRedis();
+export interface SystemOptions {
+  /** Environment for every process, over the defaults. */
+  env?: Record<string, string>;
+  /** A Postgres server (any database on it) and a Redis, instead of the machine's shared ones. */
+  databaseServerUrl?: string;
+  redisUrl?: string;
+}
+
+/** A whole Tally, as processes, on a database and queue prefix of its own. */
+export async function startSystem({ env: extraEnv = {}, databaseServerUrl, redisUrl }: SystemOptions = {}) {
+  const database = await createTestDatabase(databaseServerUrl);
+  const redis = createTestRedis(redisUrl);
   const [ingestPort, queryPort] = [await freePort(), await freePort()];
   const env = {
     DATABASE_URL: database.url,
@@ -27,6 +35,11 @@ export async function startSystem(extraEnv: Record<string, string> = {}) {
     const app = startApp(name, env);
     apps.push(app);
     await waitForLog(app, ready[name]);
+    // Listening is not ready: ingest answers 503 until its Redis connection is up.
+    const port = { "ingest-api": ingestPort, "query-api": queryPort }[name as string];
+    if (port !== undefined) {
+      await eventually(async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok ? true : undefined), 15_000, `${name} to be ready`);
+    }
     return app;
   };
   await Promise.all([start("ingest-api"), start("query-api")]);
@@ -34,7 +47,11 @@ export async function startSystem(extraEnv: Record<string, string> = {}) {
   const queryUrl = `http://127.0.0.1:${queryPort}`;
 
   return {
+    env,
+    database,
+    redis,
     ingestUrl,
+    queryUrl,
     /** The processes started so far, in order (ingest first). */
     apps,
     /** Starts one more process (workers: as many as you like). */

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { eventually } from "@tally/testing";
+import { eventually } from "./index.js";
 
+/** The repository's root, from packages/testing/src or packages/testing/dist alike. */
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export type AppName = "ingest-api" | "aggregator-worker" | "query-api";
 
