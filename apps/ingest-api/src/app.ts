@@ -32,11 +32,12 @@ export function createApp({ config, queues, db, digests, logger, registry, clock
     registry,
     readiness: { redis: pingRedis, postgres: () => sql`select 1`.execute(db) },
     routes: (router) => {
-      messagesRoutes(router, { queues, clock, maxBodyBytes: config.MAX_BODY_BYTES });
-      countersRoutes(router, { queues, maxBodyBytes: config.MAX_BODY_BYTES });
-      flowsRoutes(router, { queues, maxBodyBytes: config.MAX_BODY_BYTES, maxFlowsPerRequest: config.MAX_FLOWS_PER_REQUEST });
+      const common = { queues, maxBodyBytes: config.MAX_BODY_BYTES, maxBacklog: config.MAX_QUEUE_BACKLOG };
+      messagesRoutes(router, { ...common, clock });
+      countersRoutes(router, common);
+      flowsRoutes(router, { ...common, maxFlowsPerRequest: config.MAX_FLOWS_PER_REQUEST });
       const limits = { maxBodyBytes: config.MAX_PRODUCTS_BODY_BYTES, maxProductBytes: config.MAX_PRODUCT_BYTES };
-      productsRoutes(router, { db, queues, digests, limits, logger });
+      productsRoutes(router, { db, queues, digests, limits, maxBacklog: config.MAX_QUEUE_BACKLOG, logger });
     },
   });
 }

@@ -12,7 +12,7 @@ const config = loadConfigOrExit(process.env);
 const logger = createLogger("ingest-api", config.LOG_LEVEL);
 const connection = createRedisConnection(config.REDIS_URL, "producer");
 connection.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
-const queues = createIngestQueues(connection, config.QUEUE_PREFIX);
+const queues = createIngestQueues(connection, { prefix: config.QUEUE_PREFIX, logger });
 const db = createDb(config.DATABASE_URL);
 // Redis's TIME decides the products window, so every ingest process of a cluster agrees.
 const digests = createBodyDigests({ redis: connection, prefix: config.QUEUE_PREFIX, windowMs: config.DEDUP_WINDOW_MS, clock: () => undefined });

@@ -1,11 +1,23 @@
 import { randomUUID } from "node:crypto";
-import { serviceUnavailable } from "@tally/shared/http";
-import { defaultJobOptions, MAX_EVENTS_PER_JOB, QUEUE_NAMES, type CountersJob, type FlowsJob, type MessagesJob, type ProductsJob } from "@tally/shared/queues";
+import { serviceUnavailable, tooManyRequests } from "@tally/shared/http";
+import type { Logger } from "@tally/shared/logger";
+import {
+  defaultJobOptions,
+  MAX_EVENTS_PER_JOB,
+  QUEUE_NAMES,
+  type CountersJob,
+  type FlowsJob,
+  type MessagesJob,
+  type ProductsJob,
+} from "@tally/shared/queues";
 import { Queue } from "bullmq";
+import type { RequestHandler } from "express";
 import type { Redis } from "ioredis";
 
 /** How long an enqueue may take before the request gets 503 rather than waiting on a slow Redis. */
 const ENQUEUE_TIMEOUT_MS = 5000;
+/** How often each queue's backlog is read: one Redis call per queue per interval, not one per request. */
+const BACKLOG_POLL_MS = 500;
 
 export interface IngestQueues {
   messages: Queue<MessagesJob>;
@@ -14,25 +26,62 @@ export interface IngestQueues {
   products: Queue<ProductsJob>;
   /** Whether the producer connection is up right now. */
   connected(): boolean;
+  /** Jobs waiting in a queue as last read. */
+  backlog(queue: Queue): number;
+  /** Reads every queue's backlog now (it is also read every half second). */
+  refreshBacklog(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** The queues ingest produces to, sharing one fail-fast producer connection. */
-export function createIngestQueues(connection: Redis, prefix: string): IngestQueues {
+export interface IngestQueuesOptions {
+  prefix: string;
+  logger: Logger;
+}
+
+/** The queues ingest produces to, sharing one fail-fast producer connection, and their backlogs. */
+export function createIngestQueues(connection: Redis, { prefix, logger }: IngestQueuesOptions): IngestQueues {
   const options = { connection, prefix, defaultJobOptions };
   const messages = new Queue<MessagesJob>(QUEUE_NAMES.messages, options);
   const counters = new Queue<CountersJob>(QUEUE_NAMES.counters, options);
   const flows = new Queue<FlowsJob>(QUEUE_NAMES.flows, options);
   const products = new Queue<ProductsJob>(QUEUE_NAMES.products, options);
+  const all: Queue[] = [messages, counters, flows, products];
+
+  const backlogs = new Map<string, number>();
+  const refreshBacklog = async () => {
+    if (connection.status !== "ready") return;
+    const counts = await Promise.all(all.map((q) => q.count()));
+    all.forEach((q, i) => backlogs.set(q.name, counts[i] ?? 0));
+  };
+  const poll = setInterval(() => {
+    refreshBacklog().catch((err: unknown) => logger.debug({ err }, "could not read the queue backlog"));
+  }, BACKLOG_POLL_MS);
+  poll.unref();
+
   return {
     messages,
     counters,
     flows,
     products,
     connected: () => connection.status === "ready",
+    backlog: (queue) => backlogs.get(queue.name) ?? 0,
+    refreshBacklog,
     async close() {
-      await Promise.all([messages.close(), counters.close(), flows.close(), products.close()]);
+      clearInterval(poll);
+      await Promise.all(all.map((q) => q.close()));
     },
+  };
+}
+
+/**
+ * Refuses a request with 429 while its queue's backlog is over `maxBacklog`, before its body is read:
+ * the workers are behind, and taking more would only fill Redis.
+ */
+export function shedLoad(queues: IngestQueues, queue: Queue, maxBacklog: number): RequestHandler {
+  return (_req, _res, next) => {
+    const backlog = queues.backlog(queue);
+    if (backlog > maxBacklog) throw tooManyRequests(`${backlog} jobs are waiting in the ${queue.name} queue (over ${maxBacklog}); try again shortly`);
+    next();
   };
 }
 

@@ -2,7 +2,7 @@ import { createMetricsRegistry } from "@tally/shared/http";
 import { createLogger } from "@tally/shared/logger";
 import { createRedisConnection, type CountersJob, type FlowsJob, type MessagesJob } from "@tally/shared/queues";
 import { createDb } from "@tally/shared/db";
-import { createTestDatabase, createTestRedis, listen, testConfig, type TestDatabase } from "@tally/testing";
+import { createTestDatabase, createTestRedis, eventually, listen, testConfig, type TestDatabase } from "@tally/testing";
 import type { Job, Queue } from "bullmq";
 import { createApp } from "../src/app.js";
 import { createBodyDigests } from "../src/products/body-digests.js";
@@ -27,7 +27,7 @@ export async function startIngest(env: Record<string, string> = {}, shared?: Sha
   const config = testConfig({ QUEUE_PREFIX: redis.prefix, DATABASE_URL: database.url, ...env });
   const connection = createRedisConnection(env.REDIS_URL ?? redis.url, "producer");
   connection.on("error", () => {});
-  const queues = createIngestQueues(connection, config.QUEUE_PREFIX);
+  const queues = createIngestQueues(connection, { prefix: config.QUEUE_PREFIX, logger: createLogger("ingest-api", "silent") });
   const db = createDb(database.url, { max: 12 });
   const clock = { dedupNow: undefined as number | undefined };
   const digests = createBodyDigests({ redis: connection, prefix: config.QUEUE_PREFIX, windowMs: config.DEDUP_WINDOW_MS, clock: () => clock.dedupNow });
@@ -42,6 +42,8 @@ export async function startIngest(env: Record<string, string> = {}, shared?: Sha
     pingRedis: () => connection.ping(),
   });
   const server = await listen(app);
+  // Until the producer connection is up ingest answers 503, rightly; tests want to start after that.
+  if (env.REDIS_URL === undefined) await eventually(async () => (queues.connected() ? true : undefined), 5000, "Redis");
   return {
     url: server.url,
     redis,

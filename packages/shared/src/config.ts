@@ -24,6 +24,11 @@ export const configSchema = z
     MAX_PRODUCT_BYTES: positiveInt.default(16 * 1024 ** 2),
     /** JSON request bodies over this many bytes get 413 (products stream and have their own limit). */
     MAX_BODY_BYTES: positiveInt.default(5 * 1024 * 1024),
+    /**
+     * Ingest sheds load (429 with Retry-After) while a queue has more jobs than this waiting: a burst
+     * is absorbed, a flood does not fill Redis's memory. A job holds up to 1000 events.
+     */
+    MAX_QUEUE_BACKLOG: positiveInt.default(50_000),
     /** Jobs a worker holds at once per queue; they are folded together into one transaction. */
     WORKER_CONCURRENCY: positiveInt.max(1000).default(64),
     /**

@@ -3,17 +3,19 @@ import { counterSchema, toCounterEvent } from "@tally/shared/schemas";
 import type { Router } from "express";
 import { parseItems, readJsonBody } from "../body/read-json-body.js";
 import { validateItems } from "../body/validate-items.js";
-import { enqueueInJobs, type IngestQueues } from "../queues.js";
+import { enqueueInJobs, shedLoad, type IngestQueues } from "../queues.js";
 
 export interface CountersRoutesDeps {
   queues: IngestQueues;
   maxBodyBytes: number;
+  maxBacklog: number;
 }
 
 /** `POST /v1/counters`, and `POST /api/events` where the seed's clients send them. */
-export function countersRoutes(router: Router, { queues, maxBodyBytes }: CountersRoutesDeps): void {
+export function countersRoutes(router: Router, { queues, maxBodyBytes, maxBacklog }: CountersRoutesDeps): void {
   route(router, ["/v1/counters", "/api/events"], {
     post: [
+      shedLoad(queues, queues.counters, maxBacklog),
       ...readJsonBody(maxBodyBytes),
       async (req, res) => {
         const { items, batch } = parseItems(req.body, req.headers["content-type"]);

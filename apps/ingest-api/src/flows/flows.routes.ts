@@ -3,18 +3,20 @@ import { flowSchema } from "@tally/shared/schemas";
 import type { Router } from "express";
 import { parseItems, readJsonBody } from "../body/read-json-body.js";
 import { validateItems } from "../body/validate-items.js";
-import { enqueueInJobs, type IngestQueues } from "../queues.js";
+import { enqueueInJobs, shedLoad, type IngestQueues } from "../queues.js";
 
 export interface FlowsRoutesDeps {
   queues: IngestQueues;
   maxBodyBytes: number;
   maxFlowsPerRequest: number;
+  maxBacklog: number;
 }
 
 /** `POST /v1/flows`, and `POST /flows` where the seed's clients send them: a JSON array of flows. */
-export function flowsRoutes(router: Router, { queues, maxBodyBytes, maxFlowsPerRequest }: FlowsRoutesDeps): void {
+export function flowsRoutes(router: Router, { queues, maxBodyBytes, maxFlowsPerRequest, maxBacklog }: FlowsRoutesDeps): void {
   route(router, ["/v1/flows", "/flows"], {
     post: [
+      shedLoad(queues, queues.flows, maxBacklog),
       ...readJsonBody(maxBodyBytes),
       async (req, res) => {
         const { items, batch } = parseItems(req.body, req.headers["content-type"]);

@@ -3,17 +3,19 @@ import { messageSchema } from "@tally/shared/schemas";
 import type { Router } from "express";
 import { parseItems, readJsonBody } from "../body/read-json-body.js";
 import { validateItems } from "../body/validate-items.js";
-import { enqueueInJobs, type IngestQueues } from "../queues.js";
+import { enqueueInJobs, shedLoad, type IngestQueues } from "../queues.js";
 
 export interface MessagesRoutesDeps {
   queues: IngestQueues;
   clock: () => number;
   maxBodyBytes: number;
+  maxBacklog: number;
 }
 
-export function messagesRoutes(router: Router, { queues, clock, maxBodyBytes }: MessagesRoutesDeps): void {
+export function messagesRoutes(router: Router, { queues, clock, maxBodyBytes, maxBacklog }: MessagesRoutesDeps): void {
   route(router, "/v1/messages", {
     post: [
+      shedLoad(queues, queues.messages, maxBacklog),
       ...readJsonBody(maxBodyBytes),
       async (req, res) => {
         const { items, batch } = parseItems(req.body, req.headers["content-type"]);

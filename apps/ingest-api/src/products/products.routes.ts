@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import type { Database } from "@tally/shared/db";
 import { HttpError, route, serviceUnavailable, unsupportedMediaType } from "@tally/shared/http";
 import type { Logger } from "@tally/shared/logger";
-import type { Request, Router } from "express";
+import type { Request, RequestHandler, Router } from "express";
 import type { Kysely } from "kysely";
 import { bodyFormat } from "../body/read-json-body.js";
-import type { IngestQueues } from "../queues.js";
+import { shedLoad, type IngestQueues } from "../queues.js";
 import type { BodyDigests } from "./body-digests.js";
 import { readProducts, type ProductsLimits } from "./read-products.js";
 import { insertUpload, markAccepted, stageProducts } from "./staging.repository.js";
@@ -15,6 +15,7 @@ export interface ProductsRoutesDeps {
   queues: IngestQueues;
   digests: BodyDigests;
   limits: ProductsLimits;
+  maxBacklog: number;
   logger: Logger;
 }
 
@@ -27,37 +28,37 @@ export interface ProductsRoutesDeps {
  * the claim. So an accepted body is durable before 202 (a worker applies it even if its job never
  * arrives: the sweep), while a refused, invalid or abandoned one leaves no rows and no window.
  */
-export function productsRoutes(router: Router, { db, queues, digests, limits, logger }: ProductsRoutesDeps): void {
-  route(router, "/v1/products", {
-    post: async (req, res) => {
-      checkHeaders(req, limits);
-      const uploadId = randomUUID();
-      let claimed: string | undefined;
-      let count: number;
-      try {
-        count = await db.transaction().execute(async (trx) => {
-          await insertUpload(trx, uploadId);
-          const body = await readProducts(req, limits, (batch) => stageProducts(trx, uploadId, batch));
-          const acceptedAt = await digests.claim(body.digest, uploadId);
-          claimed = body.digest;
-          await markAccepted(trx, uploadId, acceptedAt, body.count);
-          return body.count;
-        });
-      } catch (error) {
-        if (claimed) await digests.release(claimed, uploadId).catch((err: unknown) => logger.warn({ err }, "could not release a claim"));
-        // An answer before the whole body was read: the rest cannot be skipped on this connection.
-        if (!req.complete) res.setHeader("Connection", "close");
-        throw asHttpError(error, req, queues);
-      }
-      // Committed: accepted, whatever happens next. A lost confirm or job only delays or weakens, never loses.
-      const confirmed = await digests.confirm(claimed!, uploadId).catch(() => false);
-      if (!confirmed) logger.warn({ uploadId }, "accepted upload's window could not be recorded");
-      await queues.products.add("products", { uploadId }, { jobId: uploadId }).catch((err: unknown) => {
-        logger.warn({ err, uploadId }, "could not queue an accepted upload; the worker's sweep will apply it");
+export function productsRoutes(router: Router, { db, queues, digests, limits, maxBacklog, logger }: ProductsRoutesDeps): void {
+  const accept: RequestHandler = async (req, res) => {
+    checkHeaders(req, limits);
+    const uploadId = randomUUID();
+    let claimed: string | undefined;
+    let count: number;
+    try {
+      count = await db.transaction().execute(async (trx) => {
+        await insertUpload(trx, uploadId);
+        const body = await readProducts(req, limits, (batch) => stageProducts(trx, uploadId, batch));
+        const acceptedAt = await digests.claim(body.digest, uploadId);
+        claimed = body.digest;
+        await markAccepted(trx, uploadId, acceptedAt, body.count);
+        return body.count;
       });
-      res.status(202).json({ accepted: count });
-    },
-  });
+    } catch (error) {
+      if (claimed) await digests.release(claimed, uploadId).catch((err: unknown) => logger.warn({ err }, "could not release a claim"));
+      // An answer before the whole body was read: the rest cannot be skipped on this connection.
+      if (!req.complete) res.setHeader("Connection", "close");
+      throw asHttpError(error, req, queues);
+    }
+    // Committed: accepted, whatever happens next. A lost confirm or job only delays or weakens, never loses.
+    const confirmed = await digests.confirm(claimed!, uploadId).catch(() => false);
+    if (!confirmed) logger.warn({ uploadId }, "accepted upload's window could not be recorded");
+    await queues.products.add("products", { uploadId }, { jobId: uploadId }).catch((err: unknown) => {
+      logger.warn({ err, uploadId }, "could not queue an accepted upload; the worker's sweep will apply it");
+    });
+    res.status(202).json({ accepted: count });
+  };
+
+  route(router, "/v1/products", { post: [shedLoad(queues, queues.products, maxBacklog), accept] });
 }
 
 function checkHeaders(req: Request, limits: ProductsLimits): void {

@@ -55,6 +55,9 @@ export const methodNotAllowed = (method: string, allow: string[]) =>
     headers: { Allow: allow.join(", ") },
   });
 
+export const tooManyRequests = (detail: string, retryAfterSeconds = 2) =>
+  new HttpError(429, "Too many requests", detail, { headers: { "Retry-After": String(retryAfterSeconds) } });
+
 export const serviceUnavailable = (detail: string, retryAfterSeconds = 5) =>
   new HttpError(503, "Service unavailable", detail, { headers: { "Retry-After": String(retryAfterSeconds) } });
 
