@@ -31,6 +31,7 @@ export function createApp({ config, queues, db, digests, logger, registry, clock
     logger,
     registry,
     readiness: { redis: pingRedis, postgres: () => sql`select 1`.execute(db) },
+    apiKeys: config.INGEST_API_KEYS,
     routes: (router) => {
       const common = { queues, maxBodyBytes: config.MAX_BODY_BYTES, maxBacklog: config.MAX_QUEUE_BACKLOG };
       messagesRoutes(router, { ...common, clock });

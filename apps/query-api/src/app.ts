@@ -15,14 +15,17 @@ export interface QueryAppDeps {
   registry: Registry;
   /** Milliseconds since the epoch: decides which window is the last complete one. */
   clock: () => number;
+  /** Bearer keys required for every route but health and metrics; none means open. */
+  apiKeys?: readonly string[];
 }
 
 /** The query API: read-only answers from the rollups. Opens nothing itself. */
-export function createApp({ db, logger, registry, clock }: QueryAppDeps): Express {
+export function createApp({ db, logger, registry, clock, apiKeys }: QueryAppDeps): Express {
   return createHttpApp({
     logger,
     registry,
     readiness: { postgres: () => sql`select 1`.execute(db) },
+    apiKeys,
     routes: (router) => {
       messagesRoutes(router, db);
       topDomainsRoutes(router, db, clock);

@@ -42,7 +42,13 @@ describe("loadConfig", () => {
     expect(message).not.toContain("secret");
   });
 
-  it.each([["QUEUE_PREFIX", "has:colon"], ["QUERY_PORT", "70000"], ["DEDUP_WINDOW_MS", "-1"], ["MAX_FLOWS_PER_REQUEST", "1.5"]])(
+  it("reads API keys as a comma-separated list, none by default", () => {
+    expect(loadConfig({}).INGEST_API_KEYS).toEqual([]);
+    expect(loadConfig({ QUERY_API_KEYS: " aaaaaaaaaaaaaaaa , bbbbbbbbbbbbbbbb," }).QUERY_API_KEYS).toEqual(["aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb"]);
+  });
+
+  it.each([["QUEUE_PREFIX", "has:colon"],
+    ["INGEST_API_KEYS", "short"], ["QUERY_PORT", "70000"], ["DEDUP_WINDOW_MS", "-1"], ["MAX_FLOWS_PER_REQUEST", "1.5"]])(
     "refuses %s=%s",
     (name, value) => {
       expect(() => loadConfig({ [name]: value })).toThrow(name);

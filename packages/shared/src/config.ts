@@ -3,6 +3,12 @@ import { z } from "zod";
 const port = z.coerce.number().int().min(1).max(65_535);
 const positiveInt = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const postgresUrl = z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" });
+/** Comma-separated bearer keys; none configured means the API is open. */
+const apiKeys = z
+  .string()
+  .transform((text) => text.split(",").map((key) => key.trim()).filter((key) => key !== ""))
+  .pipe(z.array(z.string().min(16, "each key must be at least 16 characters")))
+  .default([]);
 const redisUrl = z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" });
 
 /** Every environment variable Tally reads, with its default. One schema for all processes. */
@@ -43,6 +49,9 @@ export const configSchema = z
     COUNTER_HOUR_RETENTION_DAYS: positiveInt.default(90),
     /** Days a folded job id is remembered; a job can only be redelivered while BullMQ still holds it (hours). */
     JOB_LEDGER_RETENTION_DAYS: positiveInt.default(7),
+    /** Bearer keys the ingest API and the query API accept; unset, they are open (health and metrics always are). */
+    INGEST_API_KEYS: apiKeys,
+    QUERY_API_KEYS: apiKeys,
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .transform((c) => ({ ...c, QUERY_DATABASE_URL: c.QUERY_DATABASE_URL ?? c.DATABASE_URL }));

@@ -3,6 +3,7 @@ import express, { type ErrorRequestHandler, type Express, type Router } from "ex
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
 import type { Registry } from "prom-client";
+import { requireApiKey } from "./api-keys.js";
 import { httpMetrics } from "./metrics.js";
 import { isRetryableDbError } from "../db/errors.js";
 import { HttpError, notFound, serviceUnavailable } from "./problem.js";
@@ -15,6 +16,8 @@ export interface HttpAppOptions {
   readiness: Record<string, () => Promise<unknown>>;
   /** Registers the app's own routes. */
   routes: (router: Router) => void;
+  /** Bearer keys required for every route but health and metrics; none means open. */
+  apiKeys?: readonly string[];
 }
 
 const CLIENT_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
@@ -24,7 +27,7 @@ const READINESS_TIMEOUT_MS = 1000;
  * The express app every Tally API shares: request ids, request logs, metrics, health routes,
  * problem+json errors, 404 and 405. Builds only: no port, no connection of its own.
  */
-export function createHttpApp({ logger, registry, readiness, routes }: HttpAppOptions): Express {
+export function createHttpApp({ logger, registry, readiness, routes, apiKeys = [] }: HttpAppOptions): Express {
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
@@ -59,8 +62,13 @@ export function createHttpApp({ logger, registry, readiness, routes }: HttpAppOp
       res.type(registry.contentType).send(await registry.metrics());
     },
   });
-  routes(router);
   app.use(router);
+
+  // Health and metrics stay open for probes and scrapers; everything after this needs a key, if any are set.
+  if (apiKeys.length > 0) app.use(requireApiKey(apiKeys));
+  const appRouter = express.Router();
+  routes(appRouter);
+  app.use(appRouter);
 
   app.use((req) => {
     throw notFound(`no route for ${req.method} ${req.path}`);

@@ -1,0 +1,26 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { RequestHandler } from "express";
+import { HttpError } from "./problem.js";
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest();
+
+/**
+ * Lets a request through only with `Authorization: Bearer <one of keys>`. Keys are compared as
+ * SHA-256 digests with timingSafeEqual, against every key without stopping at a match, so the
+ * answer's timing says nothing about how much of a key was right.
+ */
+export function requireApiKey(keys: readonly string[]): RequestHandler {
+  const digests = keys.map(sha256);
+  return (req, _res, next) => {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
+    const given = sha256(match?.[1] ?? "");
+    let allowed = false;
+    for (const digest of digests) allowed = timingSafeEqual(digest, given) || allowed;
+    if (!allowed) {
+      throw new HttpError(401, "Unauthorized", match ? "the API key is not valid" : "an API key is required: Authorization: Bearer <key>", {
+        headers: { "WWW-Authenticate": 'Bearer realm="tally"' },
+      });
+    }
+    next();
+  };
+}
