@@ -13,6 +13,24 @@ beforeAll(async () => {
 afterAll(() => database.drop());
 
 describe("pruneExpired", () => {
+  it("forgets message uuids first seen before their retention, in batches, and no others", async () => {
+    const { db } = database;
+    // 25,000 old uuids: more than one delete batch.
+    await sql`INSERT INTO message_ledger (uuid, seen_at) SELECT gen_random_uuid(), ${daysAgo(31)} FROM generate_series(1, 25000)`.execute(db);
+    await db.insertInto("message_ledger").values({ uuid: "00000000-0000-4000-8000-000000000099", seen_at: daysAgo(29) }).execute();
+
+    const deleted = await pruneExpired(db, NOW, {
+      MESSAGE_LEDGER_RETENTION_DAYS: 30,
+      COUNTER_MINUTE_RETENTION_DAYS: 7,
+      COUNTER_HOUR_RETENTION_DAYS: 90,
+      JOB_LEDGER_RETENTION_DAYS: 7,
+    });
+
+    expect(deleted.uuids).toBe(25_000);
+    const left = await db.selectFrom("message_ledger").select("uuid").execute();
+    expect(left).toEqual([{ uuid: "00000000-0000-4000-8000-000000000099" }]);
+  });
+
   it("deletes minute rollups, hour rollups, job ids and applied uploads older than their retention, and nothing newer", async () => {
     const { db } = database;
     await db.insertInto("domain_minute").values([
@@ -37,9 +55,14 @@ describe("pruneExpired", () => {
     ]).execute();
     await db.insertInto("product_staging").values({ upload_id: upload(3), first_position: 0, documents: '[{"id":"p"}]' }).execute();
 
-    const deleted = await pruneExpired(db, NOW, { COUNTER_MINUTE_RETENTION_DAYS: 7, COUNTER_HOUR_RETENTION_DAYS: 90, JOB_LEDGER_RETENTION_DAYS: 7 });
+    const deleted = await pruneExpired(db, NOW, {
+      MESSAGE_LEDGER_RETENTION_DAYS: 30,
+      COUNTER_MINUTE_RETENTION_DAYS: 7,
+      COUNTER_HOUR_RETENTION_DAYS: 90,
+      JOB_LEDGER_RETENTION_DAYS: 7,
+    });
 
-    expect(deleted).toEqual({ minutes: 1, hours: 1, jobs: 2, uploads: 1 });
+    expect(deleted).toEqual({ uuids: 0, minutes: 1, hours: 1, jobs: 2, uploads: 1 });
     const left = await sql<{ t: string; k: string }>`
       SELECT 'minute' AS t, domain AS k FROM domain_minute UNION ALL
       SELECT 'hour', domain FROM domain_hour UNION ALL

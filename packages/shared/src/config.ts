@@ -44,6 +44,8 @@ export const configSchema = z
     WORKER_LOCK_MS: positiveInt.min(1000).default(30_000),
     /** How long the worker waits for more jobs before folding what it has. */
     BATCH_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(20),
+    /** Days a message uuid is remembered: a uuid repeated within this many days counts once. */
+    MESSAGE_LEDGER_RETENTION_DAYS: positiveInt.default(30),
     /** Counters: days a minute rollup is kept, and an hour rollup. Older rows are deleted by the worker. */
     COUNTER_MINUTE_RETENTION_DAYS: positiveInt.default(7),
     COUNTER_HOUR_RETENTION_DAYS: positiveInt.default(90),

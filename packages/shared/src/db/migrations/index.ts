@@ -3,6 +3,7 @@ import * as m0001 from "./0001-messages.js";
 import * as m0002 from "./0002-counters.js";
 import * as m0003 from "./0003-flows.js";
 import * as m0004 from "./0004-products.js";
+import * as m0005 from "./0005-message-ledger-retention.js";
 
 /** Every migration in order. Files are never edited once landed: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   "0002-counters": m0002,
   "0003-flows": m0003,
   "0004-products": m0004,
+  "0005-message-ledger-retention": m0005,
 };
