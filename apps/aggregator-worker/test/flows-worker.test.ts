@@ -53,3 +53,21 @@ describe("flows worker", () => {
     expect(await hourKeys()).toEqual({ "7": Number(rows[0]?.keys) });
   });
 });
+
+describe("a job that fails in the database", () => {
+  it("fails alone, with its reason, while the rest of its batch lands", async () => {
+    const max = Number.MAX_SAFE_INTEGER;
+    // 1100 flows of 2^53-1 bytes on one key sum past bigint: this job can never be folded.
+    const poison = { flows: Array.from({ length: 1100 }, () => flow("huge", 1, max, 0)) };
+    await h.flows.add("flows", { flows: [flow("before", 1, 1, 1)] });
+    await h.flows.add("flows", poison, { jobId: "poison", attempts: 2, backoff: { type: "fixed", delay: 10 } });
+    await h.flows.add("flows", { flows: [flow("after", 1, 1, 1)] });
+    h.startWorkers();
+    await h.drained();
+    expect(await rollup()).toEqual(["1 after>bar@vpc-0 1/1", "1 before>bar@vpc-0 1/1"]);
+    const job = await h.flows.getJob("poison");
+    expect(await job?.getState()).toBe("failed");
+    expect(job?.failedReason).toMatch(/out of range/);
+    expect(job?.attemptsMade).toBe(2);
+  });
+});
