@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import { createWorkerHarness } from "./worker-harness.js";
 
-const AT = Date.UTC(2026, 10, 23, 14, 54, 30);
+const AT = Date.UTC(2026, 10, 23, 14); // the hour the messages were accepted in
 const HOUR = "2026-11-23T14:00:00.000Z";
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
 const msg = (n: number, amount = "1", customerId = 1, type = "A") => ({ customerId, type, amount, uuid: uuid(n) });
@@ -15,8 +15,8 @@ afterEach(() => h.close());
 
 describe("messages worker", () => {
   it("folds messages into the hourly rollup per customer and type", async () => {
-    await h.messages.add("messages", { acceptedAt: AT, messages: [msg(1, "0.5"), msg(2, "0.25"), msg(3, "1", 2, "B")] });
-    await h.messages.add("messages", { acceptedAt: AT + 3600_000, messages: [msg(4, "2")] });
+    await h.messages.add("messages", { hour: AT, messages: [msg(1, "0.5"), msg(2, "0.25"), msg(3, "1", 2, "B")] });
+    await h.messages.add("messages", { hour: AT + 3600_000, messages: [msg(4, "2")] });
     h.startWorkers();
     await h.drained();
     expect(await h.rollup()).toEqual([
@@ -28,16 +28,16 @@ describe("messages worker", () => {
 
   it("counts a uuid once when it comes again upper-cased with another amount: the first wins", async () => {
     h.startWorkers();
-    await h.messages.add("messages", { acceptedAt: AT, messages: [msg(1, "1.000")] });
+    await h.messages.add("messages", { hour: AT, messages: [msg(1, "1.000")] });
     await h.drained();
-    await h.messages.add("messages", { acceptedAt: AT, messages: [{ ...msg(1, "5.000"), uuid: uuid(1).toUpperCase() }] });
-    await h.messages.add("messages", { acceptedAt: AT, messages: [msg(1, "7.000"), msg(1, "9.000")] });
+    await h.messages.add("messages", { hour: AT, messages: [{ ...msg(1, "5.000"), uuid: uuid(1).toUpperCase() }] });
+    await h.messages.add("messages", { hour: AT, messages: [msg(1, "7.000"), msg(1, "9.000")] });
     await h.drained();
     expect(await h.rollup()).toEqual([{ hour: HOUR, customerId: 1, type: "A", count: 1, total: "1.000" }]);
   });
 
   it("counts a job delivered twice once", async () => {
-    const payload = { acceptedAt: AT, messages: [msg(1), msg(2)] };
+    const payload = { hour: AT, messages: [msg(1), msg(2)] };
     await h.messages.add("messages", payload);
     await h.messages.add("messages", payload);
     h.startWorkers();
@@ -47,7 +47,7 @@ describe("messages worker", () => {
 
   it("sums exactly: 0.1 + 0.2 is 0.300 and 999999999999999.999 twice is 1999999999999999.998", async () => {
     await h.messages.add("messages", {
-      acceptedAt: AT,
+      hour: AT,
       messages: [msg(1, "0.1", 1), msg(2, "0.2", 1), msg(3, "999999999999999.999", 2), msg(4, "999999999999999.999", 2)],
     });
     h.startWorkers();
@@ -60,7 +60,7 @@ describe("messages worker", () => {
     const jobs = Array.from({ length: 100 }, (_, j) => ({
       name: "messages",
       // Each uuid appears in ~10 jobs; its amount depends only on the uuid, so the total is known.
-      data: { acceptedAt: AT, messages: Array.from({ length: 200 }, (_, i) => (j * 200 + i * 7) % distinct).map((n) => msg(n, `${n % 10}.5`)) },
+      data: { hour: AT, messages: Array.from({ length: 200 }, (_, i) => (j * 200 + i * 7) % distinct).map((n) => msg(n, `${n % 10}.5`)) },
     }));
     await h.messages.addBulk(jobs);
     const workers = [h.startWorkers(), h.startWorkers()];
@@ -76,9 +76,9 @@ describe("messages worker", () => {
   });
 
   it("sends a job whose payload does not parse to the failed set with its reason, and folds the others", async () => {
-    await h.messages.add("messages", { acceptedAt: AT, messages: [msg(1)] });
-    await h.messages.add("messages", { acceptedAt: AT, messages: [{ customerId: "x" }] } as never, { jobId: "poison" });
-    await h.messages.add("messages", { acceptedAt: AT, messages: [msg(2)] });
+    await h.messages.add("messages", { hour: AT, messages: [msg(1)] });
+    await h.messages.add("messages", { hour: AT, messages: [{ customerId: "x" }] } as never, { jobId: "poison" });
+    await h.messages.add("messages", { hour: AT, messages: [msg(2)] });
     h.startWorkers();
     await h.drained();
     expect(await h.rollup()).toEqual([{ hour: HOUR, customerId: 1, type: "A", count: 2, total: "2.000" }]);

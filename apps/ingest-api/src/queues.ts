@@ -10,9 +10,11 @@ import {
   type MessagesJob,
   type ProductsJob,
 } from "@tally/shared/queues";
+import type { CounterEvent, Flow, Message } from "@tally/shared/schemas";
 import { Queue } from "bullmq";
 import type { RequestHandler } from "express";
 import type { Redis } from "ioredis";
+import { createCoalescer } from "./coalescer.js";
 
 /** How long an enqueue may take before the request gets 503 rather than waiting on a slow Redis. */
 const ENQUEUE_TIMEOUT_MS = 5000;
@@ -24,6 +26,16 @@ export interface IngestQueues {
   counters: Queue<CountersJob>;
   flows: Queue<FlowsJob>;
   products: Queue<ProductsJob>;
+  /**
+   * Queue a request's events; each resolves once Redis has all of them (or throws 503). A request is
+   * queued whole or not at all; small concurrent requests share jobs.
+   */
+  enqueue: {
+    /** Messages accepted during the UTC hour starting at `hour`. */
+    messages(messages: Message[], hour: number): Promise<void>;
+    counters(counters: CounterEvent[]): Promise<void>;
+    flows(flows: Flow[]): Promise<void>;
+  };
   /** Whether the producer connection is up right now. */
   connected(): boolean;
   /** Jobs waiting in a queue as last read. */
@@ -58,12 +70,28 @@ export function createIngestQueues(connection: Redis, { prefix, logger }: Ingest
   }, BACKLOG_POLL_MS);
   poll.unref();
 
+  const connected = () => connection.status === "ready";
+  const enqueuer = <E, J>(queue: Queue<J>, toJob: (events: E[], key: string) => J) => {
+    const addJobs = (chunks: E[][], key: string) =>
+      addJobsOr503(connected, queue, chunks.map((chunk) => ({ name: queue.name, data: toJob(chunk, key), opts: { jobId: randomUUID() } })));
+    const coalescer = createCoalescer<E>({ addJob: (events, key) => addJobs([events], key) });
+    return (events: E[], key = "") => (events.length <= MAX_EVENTS_PER_JOB ? coalescer.add(events, key) : addJobs(chunk(events, MAX_EVENTS_PER_JOB), key));
+  };
+  const enqueueMessages = enqueuer(messages, (events: Message[], hour) => ({ hour: Number(hour), messages: events }));
+  const enqueueCounters = enqueuer(counters, (events: CounterEvent[]) => ({ counters: events }));
+  const enqueueFlows = enqueuer(flows, (events: Flow[]) => ({ flows: events }));
+
   return {
     messages,
     counters,
     flows,
     products,
-    connected: () => connection.status === "ready",
+    enqueue: {
+      messages: (events, hour) => enqueueMessages(events, String(hour)),
+      counters: (events) => enqueueCounters(events),
+      flows: (events) => enqueueFlows(events),
+    },
+    connected,
     backlog: (queue) => backlogs.get(queue.name) ?? 0,
     refreshBacklog,
     async close() {
@@ -85,26 +113,21 @@ export function shedLoad(queues: IngestQueues, queue: Queue, maxBacklog: number)
   };
 }
 
-/**
- * Queues events at most MAX_EVENTS_PER_JOB per job, all of a request's jobs in one atomic addBulk.
- * Each job gets a random id: the worker's per-job ledger keys on it, and unlike BullMQ's counter it
- * never starts again from 1 if Redis loses its data.
- */
-export async function enqueueInJobs<E, J>(queues: IngestQueues, queue: Queue<J>, events: E[], toJob: (chunk: E[]) => J): Promise<void> {
-  const jobs = [];
-  for (let start = 0; start < events.length; start += MAX_EVENTS_PER_JOB) {
-    jobs.push({ name: queue.name, data: toJob(events.slice(start, start + MAX_EVENTS_PER_JOB)), opts: { jobId: randomUUID() } });
-  }
-  await addJobsOr503(queues, queue, jobs);
+function chunk<E>(events: E[], size: number): E[][] {
+  const chunks = [];
+  for (let start = 0; start < events.length; start += size) chunks.push(events.slice(start, start + size));
+  return chunks;
 }
 
 /**
  * Adds jobs atomically (all or none) and resolves once Redis has them, or throws 503. While the
  * connection is down nothing is attempted: BullMQ would wait for it to come back, the request would
- * hang, and the jobs could land after the client was told they had failed.
+ * hang, and the jobs could land after the client was told they had failed. Each job has a random id:
+ * the worker's per-job ledgers key on it, and unlike BullMQ's counter it never starts again from 1
+ * if Redis loses its data.
  */
-async function addJobsOr503<T>(queues: IngestQueues, queue: Queue<T>, jobs: { name: string; data: T; opts: { jobId: string } }[]): Promise<void> {
-  if (!queues.connected()) throw serviceUnavailable("the queue is not reachable; nothing was accepted, try again");
+async function addJobsOr503<T>(connected: () => boolean, queue: Queue<T>, jobs: { name: string; data: T; opts: { jobId: string } }[]): Promise<void> {
+  if (!connected()) throw serviceUnavailable("the queue is not reachable; nothing was accepted, try again");
   try {
     await Promise.race([queue.addBulk(jobs as Parameters<Queue<T>["addBulk"]>[0]), rejectAfter(ENQUEUE_TIMEOUT_MS)]);
   } catch (error) {

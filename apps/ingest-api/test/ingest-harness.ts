@@ -14,6 +14,7 @@ interface SharedStores {
   database: TestDatabase;
 }
 
+/** When the harness says every request was accepted: 14:54:30, so messages go to the 14:00 hour. */
 export const ACCEPTED_AT = Date.UTC(2026, 10, 23, 14, 54, 30);
 
 /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { expectProblem } from "@tally/testing";
-import { ACCEPTED_AT, startIngest, type Ingest } from "./ingest-harness.js";
+import { startIngest, type Ingest } from "./ingest-harness.js";
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
 const message = (n: number, overrides: object = {}) => ({ customerId: n, type: "A", amount: "1.500", uuid: uuid(n), ...overrides });
@@ -13,12 +13,12 @@ afterAll(() => ingest.close());
 beforeEach(() => ingest.queues.messages.drain(true));
 
 describe("POST /v1/messages", () => {
-  it("accepts one message with 202, queues it with its uuid lower-cased, dated at acceptance", async () => {
+  it("accepts one message with 202, queues it with its uuid lower-cased, dated to the hour of acceptance", async () => {
     const res = await ingest.post("/v1/messages", message(1, { uuid: uuid(1).toUpperCase(), extra: "ignored" }));
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ accepted: 1 });
     const jobs = await ingest.messageJobs();
-    expect(jobs.map((j) => j.data)).toEqual([{ acceptedAt: ACCEPTED_AT, messages: [message(1)] }]);
+    expect(jobs.map((j) => j.data)).toEqual([{ hour: Date.UTC(2026, 10, 23, 14), messages: [message(1)] }]);
   });
 
   it("accepts an array, splitting it into jobs of at most 1000 messages", async () => {

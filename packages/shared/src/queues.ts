@@ -16,13 +16,17 @@ export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 /** The most events ingest puts into one job: many per job is what makes BullMQ fast (NOTES: ~1k). */
 export const MAX_EVENTS_PER_JOB = 1000;
 
+/** One hour in milliseconds: messages are dated, and rolled up, to the UTC hour of their acceptance. */
+export const HOUR_MS = 3_600_000;
+
 /**
- * `messages` job: the messages of one request (or part of one), all accepted at `acceptedAt`.
+ * `messages` job: messages accepted during the UTC hour starting at `hour` (epoch ms), from one or
+ * several requests (ingest gathers small concurrent requests into one job).
  * uuids are lower-cased by ingest so the ledger compares them case-insensitively.
  * New fields must be optional so jobs queued by the previous deploy still parse.
  */
 export const messagesJobSchema = z.object({
-  acceptedAt: z.number().int().nonnegative(),
+  hour: z.number().int().nonnegative().multipleOf(HOUR_MS),
   messages: z.array(messageSchema).min(1),
 });
 export type MessagesJob = z.infer<typeof messagesJobSchema>;

@@ -3,13 +3,6 @@ import type { MessagesJob } from "@tally/shared/queues";
 import type { Kysely } from "kysely";
 import { countNewMessages, type MessageRow } from "./messages.repository.js";
 
-const HOUR_MS = 3_600_000;
-
-/** The UTC hour containing `ms`, as an ISO string. */
-export function hourOf(ms: number): string {
-  return new Date(Math.floor(ms / HOUR_MS) * HOUR_MS).toISOString();
-}
-
 /**
  * Flattens a batch of jobs into rollup rows, keeping the first occurrence of each uuid (the first
  * one wins, SPEC §3; the ledger also needs each uuid once per statement).
@@ -17,7 +10,7 @@ export function hourOf(ms: number): string {
 export function toMessageRows(jobs: readonly MessagesJob[]): MessageRow[] {
   const rows = new Map<string, MessageRow>();
   for (const job of jobs) {
-    const hour = hourOf(job.acceptedAt);
+    const hour = new Date(job.hour).toISOString();
     for (const m of job.messages) {
       const uuid = m.uuid.toLowerCase();
       if (!rows.has(uuid)) rows.set(uuid, { uuid, customerId: m.customerId, type: m.type, amount: m.amount, hour });

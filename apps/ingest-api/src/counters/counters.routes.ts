@@ -3,7 +3,7 @@ import { counterSchema, toCounterEvent } from "@tally/shared/schemas";
 import type { Router } from "express";
 import { parseItems, readJsonBody } from "../body/read-json-body.js";
 import { validateItems } from "../body/validate-items.js";
-import { enqueueInJobs, shedLoad, type IngestQueues } from "../queues.js";
+import { shedLoad, type IngestQueues } from "../queues.js";
 
 export interface CountersRoutesDeps {
   queues: IngestQueues;
@@ -20,7 +20,7 @@ export function countersRoutes(router: Router, { queues, maxBodyBytes, maxBacklo
       async (req, res) => {
         const { items, batch } = parseItems(req.body, req.headers["content-type"]);
         const counters = validateItems(counterSchema, items, batch, "counter").map(toCounterEvent);
-        await enqueueInJobs(queues, queues.counters, counters, (chunk) => ({ counters: chunk }));
+        await queues.enqueue.counters(counters);
         res.status(202).json({ accepted: counters.length });
       },
     ],

@@ -3,7 +3,7 @@ import { flowSchema } from "@tally/shared/schemas";
 import type { Router } from "express";
 import { parseItems, readJsonBody } from "../body/read-json-body.js";
 import { validateItems } from "../body/validate-items.js";
-import { enqueueInJobs, shedLoad, type IngestQueues } from "../queues.js";
+import { shedLoad, type IngestQueues } from "../queues.js";
 
 export interface FlowsRoutesDeps {
   queues: IngestQueues;
@@ -25,7 +25,7 @@ export function flowsRoutes(router: Router, { queues, maxBodyBytes, maxFlowsPerR
           throw payloadTooLarge(`${items.length} flows is over the limit of ${maxFlowsPerRequest} per request (MAX_FLOWS_PER_REQUEST)`);
         }
         const flows = validateItems(flowSchema, items, batch, "flow");
-        await enqueueInJobs(queues, queues.flows, flows, (chunk) => ({ flows: chunk }));
+        await queues.enqueue.flows(flows);
         res.status(202).json({ accepted: flows.length });
       },
     ],

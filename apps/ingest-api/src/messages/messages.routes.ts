@@ -1,9 +1,10 @@
 import { route } from "@tally/shared/http";
+import { HOUR_MS } from "@tally/shared/queues";
 import { messageSchema } from "@tally/shared/schemas";
 import type { Router } from "express";
 import { parseItems, readJsonBody } from "../body/read-json-body.js";
 import { validateItems } from "../body/validate-items.js";
-import { enqueueInJobs, shedLoad, type IngestQueues } from "../queues.js";
+import { shedLoad, type IngestQueues } from "../queues.js";
 
 export interface MessagesRoutesDeps {
   queues: IngestQueues;
@@ -21,8 +22,8 @@ export function messagesRoutes(router: Router, { queues, clock, maxBodyBytes, ma
         const { items, batch } = parseItems(req.body, req.headers["content-type"]);
         const messages = validateItems(messageSchema, items, batch, "message").map((m) => ({ ...m, uuid: m.uuid.toLowerCase() }));
         // Dated at acceptance (SPEC §3), before the enqueue so a slow Redis does not move the hour.
-        const acceptedAt = clock();
-        await enqueueInJobs(queues, queues.messages, messages, (chunk) => ({ acceptedAt, messages: chunk }));
+        const hour = Math.floor(clock() / HOUR_MS) * HOUR_MS;
+        await queues.enqueue.messages(messages, hour);
         res.status(202).json({ accepted: messages.length });
       },
     ],
