@@ -7,6 +7,7 @@ import { createHttpApp, type Registry } from "@tally/shared/http";
 import { countersRoutes } from "./counters/counters.routes.js";
 import { flowsRoutes } from "./flows/flows.routes.js";
 import { messagesRoutes } from "./messages/messages.routes.js";
+import { ingestOpenApi } from "./openapi.js";
 import type { BodyDigests } from "./products/body-digests.js";
 import { productsRoutes } from "./products/products.routes.js";
 import type { IngestQueues } from "./queues.js";
@@ -32,6 +33,7 @@ export function createApp({ config, queues, db, digests, logger, registry, clock
     registry,
     readiness: { redis: pingRedis, postgres: () => sql`select 1`.execute(db) },
     apiKeys: config.INGEST_API_KEYS,
+    openApi: ingestOpenApi,
     routes: (router) => {
       const common = { queues, maxBodyBytes: config.MAX_BODY_BYTES, maxBacklog: config.MAX_QUEUE_BACKLOG };
       messagesRoutes(router, { ...common, clock });

@@ -47,6 +47,7 @@ export async function startIngest(env: Record<string, string> = {}, shared?: Sha
   if (env.REDIS_URL === undefined) await eventually(async () => (queues.connected() ? true : undefined), 5000, "Redis");
   return {
     url: server.url,
+    app,
     redis,
     database,
     db,

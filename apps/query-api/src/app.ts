@@ -6,6 +6,7 @@ import { sql, type Kysely } from "kysely";
 import { topDomainsRoutes } from "./counters/top-domains.routes.js";
 import { flowsRoutes } from "./flows/flows.routes.js";
 import { messagesRoutes } from "./messages/messages.routes.js";
+import { queryOpenApi } from "./openapi.js";
 import { productsRoutes } from "./products/products.routes.js";
 
 export interface QueryAppDeps {
@@ -26,6 +27,7 @@ export function createApp({ db, logger, registry, clock, apiKeys }: QueryAppDeps
     registry,
     readiness: { postgres: () => sql`select 1`.execute(db) },
     apiKeys,
+    openApi: queryOpenApi,
     routes: (router) => {
       messagesRoutes(router, db);
       topDomainsRoutes(router, db, clock);

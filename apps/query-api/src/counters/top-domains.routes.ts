@@ -2,7 +2,8 @@ import type { Database } from "@tally/shared/db";
 import { parseOrThrow, route } from "@tally/shared/http";
 import type { Router } from "express";
 import type { Kysely } from "kysely";
-import { topDomainsQuery } from "./top-domains.schema.js";
+import type { z } from "zod";
+import { topDomainsQuery, type seedTopResponse, type topDomainsResponse } from "./top-domains.schema.js";
 import { topDomains } from "./top-domains.repository.js";
 import { lastCompleteWindowStart, WINDOW_MS, type WindowKind } from "./windows.js";
 
@@ -14,12 +15,13 @@ export function topDomainsRoutes(router: Router, db: Kysely<Database>, clock: ()
       const q = parseOrThrow(topDomainsQuery, req.query);
       const start = q.start ?? lastCompleteWindowStart(q.window, clock());
       const items = await topDomains(db, q.window, new Date(start), q.limit);
-      res.json({
+      const body: z.input<typeof topDomainsResponse> = {
         window: q.window,
         start: new Date(start).toISOString(),
         end: new Date(start + WINDOW_MS[q.window]).toISOString(),
         items,
-      });
+      };
+      res.json(body);
     },
   });
 
@@ -28,7 +30,8 @@ export function topDomainsRoutes(router: Router, db: Kysely<Database>, clock: ()
     route(router, [`/stats/${kind}s`, `/api/stats/${kind}s`], {
       get: async (_req, res) => {
         const items = await topDomains(db, kind, new Date(lastCompleteWindowStart(kind, clock())), SEED_TOP);
-        res.json(items.map((i) => ({ Domain: i.domain, NumberOfRequests: i.requests })));
+        const body: z.input<typeof seedTopResponse> = items.map((i) => ({ Domain: i.domain, NumberOfRequests: i.requests }));
+        res.json(body);
       },
     });
   }

@@ -22,3 +22,14 @@ export const topDomainsQuery = z
   });
 
 export type TopDomainsQuery = z.output<typeof topDomainsQuery>;
+
+/** The answer: the window and its busiest domains, most requests first, ties by name. */
+export const topDomainsResponse = z.object({
+  window: z.enum(["minute", "hour"]),
+  start: z.iso.datetime(),
+  end: z.iso.datetime(),
+  items: z.array(z.object({ domain: z.string(), requests: z.int().min(0) })),
+});
+
+/** The seed's shape for the last complete minute or hour. */
+export const seedTopResponse = z.array(z.object({ Domain: z.string(), NumberOfRequests: z.int().min(0) }));

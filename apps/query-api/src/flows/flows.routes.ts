@@ -3,7 +3,8 @@ import { parseOrThrow, route } from "@tally/shared/http";
 import type { Router } from "express";
 import type { Kysely } from "kysely";
 import { encodeCursor } from "./cursor.js";
-import { flowsQuery } from "./flows-query.schema.js";
+import type { z } from "zod";
+import { flowsQuery, type flowsPageResponse } from "./flows-query.schema.js";
 import { flowKeyCount, flowRows, type FlowRollupRow } from "./flows.repository.js";
 
 /** A bigint sum as JSON: a number while it is exact as one, past 2^53−1 a string of digits. */
@@ -29,7 +30,8 @@ export function flowsRoutes(router: Router, db: Kysely<Database>): void {
       const last = items.at(-1);
       const nextCursor =
         rows.length > q.size && last ? encodeCursor({ hour: q.hour, srcApp: last.src_app, destApp: last.dest_app, vpcId: last.vpc_id }) : null;
-      res.json({ items, total, ...(q.cursor ? {} : { page }), size: q.size, nextCursor });
+      const body: z.input<typeof flowsPageResponse> = { items, total, ...(q.cursor ? {} : { page }), size: q.size, nextCursor };
+      res.json(body);
     },
   });
 }

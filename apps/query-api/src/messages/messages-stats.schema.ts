@@ -13,3 +13,20 @@ export const messagesStatsQuery = z
   .refine((q) => q.to > q.from, { path: ["to"], message: "must be after from" });
 
 export type MessagesStatsQuery = z.output<typeof messagesStatsQuery>;
+
+/** The answer: one item per customer and type with messages in `[from, to)`. */
+export const messagesStatsResponse = z.object({
+  from: z.iso.datetime(),
+  to: z.iso.datetime(),
+  items: z.array(
+    z.object({
+      customerId: z.int().min(0),
+      type: z.string(),
+      count: z.int().min(1),
+      totalAmount: z.string().regex(/^\d+\.\d{3}$/).meta({ description: "exact, always 3 decimals" }),
+    }),
+  ),
+  total: z.int().min(0),
+  page: z.int().min(1),
+  size: z.int().min(1),
+});

@@ -3,7 +3,8 @@ import { parseOrThrow, route } from "@tally/shared/http";
 import type { Router } from "express";
 import type { Kysely } from "kysely";
 import { formatAmount } from "../amount.js";
-import { messagesStatsQuery } from "./messages-stats.schema.js";
+import type { z } from "zod";
+import { messagesStatsQuery, type messagesStatsResponse } from "./messages-stats.schema.js";
 import { messageStats } from "./messages.repository.js";
 
 export function messagesRoutes(router: Router, db: Kysely<Database>): void {
@@ -11,7 +12,7 @@ export function messagesRoutes(router: Router, db: Kysely<Database>): void {
     get: async (req, res) => {
       const q = parseOrThrow(messagesStatsQuery, req.query);
       const { rows, total } = await messageStats(db, q);
-      res.json({
+      const body: z.input<typeof messagesStatsResponse> = {
         from: q.from.toISOString(),
         to: q.to.toISOString(),
         items: rows.map((r) => ({
@@ -23,7 +24,8 @@ export function messagesRoutes(router: Router, db: Kysely<Database>): void {
         total,
         page: q.page,
         size: q.size,
-      });
+      };
+      res.json(body);
     },
   });
 }

@@ -1,15 +1,9 @@
 import type { Database } from "@tally/shared/db";
 import { notFound, parseOrThrow, route } from "@tally/shared/http";
-import { MAX_PRODUCT_ID_LENGTH } from "@tally/shared/schemas";
 import type { Router } from "express";
 import type { Kysely } from "kysely";
-import { z } from "zod";
 import { findProduct } from "./products.repository.js";
-
-/** `:id` as ingest accepts it: the string, or the integer in decimal (`/v1/products/1` is 1 and "1"). */
-const productParams = z.object({
-  id: z.string().min(1).max(MAX_PRODUCT_ID_LENGTH, { error: `must be at most ${MAX_PRODUCT_ID_LENGTH} characters` }),
-});
+import { productParams } from "./products.schema.js";
 
 /** `GET /v1/products/:id`: the product's current document, the id as it was posted, and when it was accepted. */
 export function productsRoutes(router: Router, db: Kysely<Database>): void {

@@ -5,6 +5,7 @@ import { pinoHttp } from "pino-http";
 import type { Registry } from "prom-client";
 import { requireApiKey } from "./api-keys.js";
 import { httpMetrics } from "./metrics.js";
+import { docsRoutes } from "./openapi.js";
 import { isRetryableDbError } from "../db/errors.js";
 import { HttpError, notFound, serviceUnavailable } from "./problem.js";
 import { route } from "./route.js";
@@ -16,8 +17,10 @@ export interface HttpAppOptions {
   readiness: Record<string, () => Promise<unknown>>;
   /** Registers the app's own routes. */
   routes: (router: Router) => void;
-  /** Bearer keys required for every route but health and metrics; none means open. */
+  /** Bearer keys required for every route but health, metrics and docs; none means open. */
   apiKeys?: readonly string[];
+  /** The app's OpenAPI document, served at /openapi.json and /docs. */
+  openApi: unknown;
 }
 
 const CLIENT_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
@@ -27,7 +30,7 @@ const READINESS_TIMEOUT_MS = 1000;
  * The express app every Tally API shares: request ids, request logs, metrics, health routes,
  * problem+json errors, 404 and 405. Builds only: no port, no connection of its own.
  */
-export function createHttpApp({ logger, registry, readiness, routes, apiKeys = [] }: HttpAppOptions): Express {
+export function createHttpApp({ logger, registry, readiness, routes, apiKeys = [], openApi }: HttpAppOptions): Express {
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
@@ -62,9 +65,10 @@ export function createHttpApp({ logger, registry, readiness, routes, apiKeys = [
       res.type(registry.contentType).send(await registry.metrics());
     },
   });
+  docsRoutes(router, openApi);
   app.use(router);
 
-  // Health and metrics stay open for probes and scrapers; everything after this needs a key, if any are set.
+  // Health, metrics and docs stay open for probes and scrapers; everything after this needs a key, if any are set.
   if (apiKeys.length > 0) app.use(requireApiKey(apiKeys));
   const appRouter = express.Router();
   routes(appRouter);

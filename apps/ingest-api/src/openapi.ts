@@ -1,0 +1,71 @@
+import { buildOpenApi, type OperationSpec } from "@tally/shared/http";
+import { counterSchema, flowSchema, messageSchema, productSchema } from "@tally/shared/schemas";
+import { z } from "zod";
+
+/** 202's body: how many events the request put on the queue. */
+export const acceptedSchema = z.object({ accepted: z.int().min(1) }).meta({ id: "Accepted" });
+
+const JSON_TYPES = ["application/json"];
+const refusals = {
+  400: { description: "Malformed JSON, naming where" },
+  413: { description: "Body (or item count) over a limit, naming it" },
+  415: { description: "A body declared as something other than JSON" },
+  422: { description: "Well-formed but invalid: every bad field named, by item index in a batch" },
+  429: { description: "Shedding load: a queue's backlog is over MAX_QUEUE_BACKLOG; see Retry-After" },
+  503: { description: "Redis (or, for products, Postgres) is unreachable; nothing was accepted; see Retry-After" },
+};
+const accepted = (example: number) => ({ 202: { description: "Durably queued", schema: acceptedSchema, example: { accepted: example } } });
+
+const message = { customerId: 1, type: "A", amount: "0.012", uuid: "a596b362-08be-419f-8070-9c3055566e7c" };
+const flow = { src_app: "foo", dest_app: "bar", vpc_id: "vpc-0", bytes_tx: 100, bytes_rx: 300, hour: 1 };
+
+const postCounters = (path: string): OperationSpec => ({
+  method: "post",
+  path,
+  tags: ["counters"],
+  summary: "Count requests per domain at a second",
+  description: "`timestamp` is Unix seconds (a number or a string of digits); every other key is a domain and its count.",
+  body: { schema: z.union([counterSchema, z.array(counterSchema)]), contentTypes: JSON_TYPES, example: { timestamp: 1608102631, A: 3, B: 4 } },
+  responses: { ...accepted(1), ...refusals },
+});
+
+const postFlows = (path: string): OperationSpec => ({
+  method: "post",
+  path,
+  tags: ["flows"],
+  summary: "Add bytes per application pair and hour",
+  description: "A JSON array of at most MAX_FLOWS_PER_REQUEST flows (413 above it).",
+  body: { schema: z.array(flowSchema), contentTypes: JSON_TYPES, example: [flow] },
+  responses: { ...accepted(1), ...refusals },
+});
+
+/** Every route of the ingest API, described from the schemas that validate it. */
+export const ingestOperations: OperationSpec[] = [
+  {
+    method: "post",
+    path: "/v1/messages",
+    tags: ["messages"],
+    summary: "Record usage messages",
+    description: "One message, a JSON array of them, or NDJSON. Each uuid counts once, ever (within retention). Dated at acceptance, to the UTC hour.",
+    body: { schema: z.union([messageSchema, z.array(messageSchema)]), contentTypes: [...JSON_TYPES, "application/x-ndjson"], example: [message] },
+    responses: { ...accepted(1), ...refusals },
+  },
+  postCounters("/v1/counters"),
+  postCounters("/api/events"),
+  postFlows("/v1/flows"),
+  postFlows("/flows"),
+  {
+    method: "post",
+    path: "/v1/products",
+    tags: ["products"],
+    summary: "Update the catalogue",
+    description: "A JSON array of products of any size (it streams). The same bytes accepted less than DEDUP_WINDOW_MS ago anywhere in the cluster are refused with 403.",
+    body: { schema: z.array(productSchema), contentTypes: JSON_TYPES, example: [{ id: 1, name: "kettle", price: "20.00" }] },
+    responses: { ...accepted(1), 403: { description: "An identical body was accepted less than the window ago" }, ...refusals },
+  },
+];
+
+export const ingestOpenApi = buildOpenApi(
+  { title: "Tally ingest API", version: "1.0.0", description: "Takes events in and answers 202 once they are durably queued." },
+  ingestOperations,
+);

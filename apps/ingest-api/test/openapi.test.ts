@@ -1,0 +1,37 @@
+import { listRoutes, openApiPath } from "@tally/shared/http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ingestOpenApi, ingestOperations } from "../src/openapi.js";
+import { startIngest, type Ingest } from "./ingest-harness.js";
+
+let ingest: Ingest;
+beforeAll(async () => {
+  ingest = await startIngest();
+});
+afterAll(() => ingest.close());
+
+describe("the ingest API's OpenAPI document", () => {
+  it("describes every route the app registers, and nothing else", async () => {
+    const document = (await (await fetch(`${ingest.url}/openapi.json`)).json()) as typeof ingestOpenApi;
+    expect(document.openapi).toBe("3.1.0");
+    const described = Object.entries(document.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    const registered = listRoutes(ingest.app).map((r) => r.replace(/ (.*)$/, (_, p: string) => ` ${openApiPath(p)}`));
+    expect(described.sort()).toEqual(registered);
+  });
+
+  it.each(ingestOperations.filter((op) => op.body).map((op) => [`${op.method.toUpperCase()} ${op.path}`, op] as const))(
+    "has a request example for %s that its schema accepts, and the API accepts too",
+    async (_, op) => {
+      expect(op.body!.schema.safeParse(op.body!.example).success).toBe(true);
+      const res = await ingest.post(op.path, JSON.stringify(op.body!.example));
+      expect(res.status).toBe(202);
+    },
+  );
+
+  it("serves a docs page whose assets come from this server", async () => {
+    const page = await (await fetch(`${ingest.url}/docs`)).text();
+    expect(page).toContain("/docs/assets/swagger-ui-bundle.js");
+    expect(page).not.toMatch(/https?:\/\//);
+    const bundle = await fetch(`${ingest.url}/docs/assets/swagger-ui-bundle.js`);
+    expect(bundle.status).toBe(200);
+  });
+});

@@ -1,0 +1,111 @@
+import { buildOpenApi, type OperationSpec } from "@tally/shared/http";
+import { z } from "zod";
+import { seedTopResponse, topDomainsQuery, topDomainsResponse } from "./counters/top-domains.schema.js";
+import { flowsPageResponse, flowsQuery } from "./flows/flows-query.schema.js";
+import { messagesStatsQuery, messagesStatsResponse } from "./messages/messages-stats.schema.js";
+import { productParams, productResponse } from "./products/products.schema.js";
+
+const invalid = { 422: { description: "A parameter is invalid: each one named" } };
+const unavailable = { 503: { description: "Postgres is unreachable; see Retry-After" } };
+
+const getFlows = (path: string): OperationSpec => ({
+  method: "get",
+  path,
+  tags: ["flows"],
+  summary: "Bytes per (src_app, dest_app, vpc_id) in an hour, a page at a time",
+  description: "By `page`, or by the `nextCursor` of a previous answer, which reads deep pages as fast as the first.",
+  query: flowsQuery,
+  responses: {
+    200: {
+      description: "A page",
+      schema: flowsPageResponse,
+      example: { items: [{ src_app: "foo", dest_app: "bar", vpc_id: "vpc-0", hour: 1, bytes_tx: 300, bytes_rx: 900 }], total: 1, page: 1, size: 50, nextCursor: null },
+    },
+    ...invalid,
+    ...unavailable,
+  },
+});
+
+const seedTop = (path: string, window: "minute" | "hour"): OperationSpec => ({
+  method: "get",
+  path,
+  tags: ["counters"],
+  summary: `The seed's shape: top 10 domains of the last complete ${window}`,
+  responses: { 200: { description: "Most requests first", schema: seedTopResponse, example: [{ Domain: "C", NumberOfRequests: 8 }] }, ...unavailable },
+});
+
+/** Every route of the query API, described from the schemas that validate and type it. */
+export const queryOperations: OperationSpec[] = [
+  {
+    method: "get",
+    path: "/v1/stats/messages",
+    tags: ["messages"],
+    summary: "Count and exact total per customer and type over [from, to)",
+    query: messagesStatsQuery,
+    responses: {
+      200: {
+        description: "One item per customer and type, ordered by customerId then type",
+        schema: messagesStatsResponse,
+        example: {
+          from: "2026-11-23T00:00:00.000Z",
+          to: "2026-11-24T00:00:00.000Z",
+          items: [{ customerId: 1, type: "A", count: 3, totalAmount: "0.036" }],
+          total: 1,
+          page: 1,
+          size: 50,
+        },
+      },
+      ...invalid,
+      ...unavailable,
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/stats/domains/top",
+    tags: ["counters"],
+    summary: "The busiest domains of a minute or an hour (by default the last complete one)",
+    query: topDomainsQuery,
+    responses: {
+      200: {
+        description: "Most requests first, ties by domain name",
+        schema: topDomainsResponse,
+        example: { window: "hour", start: "2020-12-16T07:00:00.000Z", end: "2020-12-16T08:00:00.000Z", items: [{ domain: "B", requests: 4 }] },
+      },
+      ...invalid,
+      ...unavailable,
+    },
+  },
+  seedTop("/stats/minutes", "minute"),
+  seedTop("/api/stats/minutes", "minute"),
+  seedTop("/stats/hours", "hour"),
+  seedTop("/api/stats/hours", "hour"),
+  getFlows("/v1/flows"),
+  getFlows("/flows"),
+  {
+    method: "get",
+    path: "/v1/products/:id",
+    tags: ["products"],
+    summary: "A product's current document",
+    params: { id: { description: "The product's id (integer ids in decimal)", schema: productParams.shape.id } },
+    responses: {
+      200: {
+        description: "The document from the body accepted last",
+        schema: productResponse,
+        example: { id: 1, data: { id: 1, name: "kettle" }, updatedAt: "2026-11-23T13:00:00.000Z" },
+      },
+      404: { description: "No accepted body had this id" },
+      ...invalid,
+      ...unavailable,
+    },
+  },
+];
+
+export const queryOpenApi = buildOpenApi(
+  { title: "Tally query API", version: "1.0.0", description: "Read-only answers from the rollups." },
+  queryOperations,
+);
+
+/** Every example response in the document, with the schema it must satisfy. */
+export const responseExamples = queryOperations.flatMap((op) =>
+  Object.entries(op.responses).flatMap(([status, r]) => (r.schema && r.example !== undefined ? [{ name: `${op.path} ${status}`, schema: r.schema as z.ZodType, example: r.example }] : [])),
+);
