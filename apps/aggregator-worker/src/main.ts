@@ -1,8 +1,10 @@
 import { loadConfigOrExit } from "@tally/shared/config";
 import { createDb } from "@tally/shared/db";
-import { onShutdown } from "@tally/shared/lifecycle";
+import { buildOpenApi, createHttpApp, createMetricsRegistry } from "@tally/shared/http";
+import { closeServer, onShutdown } from "@tally/shared/lifecycle";
 import { createLogger } from "@tally/shared/logger";
 import { createRedisConnection } from "@tally/shared/queues";
+import { sql } from "kysely";
 import { startWorkers } from "./workers.js";
 
 const config = loadConfigOrExit(process.env);
@@ -10,12 +12,24 @@ const logger = createLogger("aggregator-worker", config.LOG_LEVEL);
 const connection = createRedisConnection(config.REDIS_URL, "worker");
 connection.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
 const db = createDb(config.DATABASE_URL);
+const registry = createMetricsRegistry("aggregator-worker");
 
-const workers = startWorkers({ config, db, connection, logger });
+const workers = startWorkers({ config, db, connection, logger, registry });
 logger.info({ concurrency: config.WORKER_CONCURRENCY, prefix: config.QUEUE_PREFIX }, "aggregator worker started");
+
+// Health and metrics only: the worker takes its work from the queues, not from HTTP.
+const app = createHttpApp({
+  logger,
+  registry,
+  readiness: { redis: () => connection.ping(), postgres: () => sql`select 1`.execute(db) },
+  routes: () => {},
+  openApi: buildOpenApi({ title: "Tally aggregator worker", version: "1.0.0", description: "Health and metrics of a worker." }, []),
+});
+const server = app.listen(config.WORKER_PORT, () => logger.info({ address: server.address() }, "worker metrics listening"));
 
 onShutdown(logger, [
   ["workers", () => workers.close()],
+  ["http server", () => closeServer(server)],
   ["database", () => db.destroy()],
   ["redis", () => connection.quit()],
 ]);

@@ -2,12 +2,15 @@ import type { Config } from "@tally/shared/config";
 import type { Database } from "@tally/shared/db";
 import type { Logger } from "@tally/shared/logger";
 import { countersJobSchema, flowsJobSchema, messagesJobSchema, productsJobSchema, QUEUE_NAMES } from "@tally/shared/queues";
+import type { Registry } from "@tally/shared/http";
+import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Kysely } from "kysely";
 import { startBatchWorker } from "./batch-worker.js";
 import { foldCounters } from "./counters/fold-counters.js";
 import { foldFlows } from "./flows/fold-flows.js";
 import { foldMessages } from "./messages/fold-messages.js";
+import { createWorkerMetrics } from "./metrics.js";
 import { foldProducts } from "./products/fold-products.js";
 import { startUploadSweep } from "./products/sweep-uploads.js";
 import { startPruning } from "./prune-expired.js";
@@ -17,11 +20,23 @@ export interface WorkersDeps {
   db: Kysely<Database>;
   connection: Redis;
   logger: Logger;
+  registry: Registry;
 }
 
-/** One batch worker per event kind, all in this process, with the pruning and the upload sweep. */
-export function startWorkers({ config, db, connection, logger }: WorkersDeps) {
-  const common = { connection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY, lingerMs: config.BATCH_LINGER_MS, lockMs: config.WORKER_LOCK_MS, logger };
+/** One batch worker per event kind, all in this process, with the pruning, the upload sweep and metrics. */
+export function startWorkers({ config, db, connection, logger, registry }: WorkersDeps) {
+  // Read-only handles on the queues, for their job counts in /metrics.
+  const queues = Object.values(QUEUE_NAMES).map((name) => new Queue(name, { connection, prefix: config.QUEUE_PREFIX }));
+  const metrics = createWorkerMetrics(registry, queues);
+  const common = {
+    connection,
+    prefix: config.QUEUE_PREFIX,
+    concurrency: config.WORKER_CONCURRENCY,
+    lingerMs: config.BATCH_LINGER_MS,
+    lockMs: config.WORKER_LOCK_MS,
+    logger,
+    metrics,
+  };
   const workers = [
     startBatchWorker({
       ...common,
@@ -40,6 +55,7 @@ export function startWorkers({ config, db, connection, logger }: WorkersDeps) {
     async close(): Promise<void> {
       stopPruning();
       await Promise.all([stopSweep(), ...workers.map((w) => w.close())]);
+      await Promise.all(queues.map((q) => q.close()));
     },
   };
 }

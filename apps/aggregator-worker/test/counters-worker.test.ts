@@ -43,7 +43,7 @@ describe("counters worker", () => {
   });
 
   it("counts a job delivered twice once, also when both deliveries run at the same time", async () => {
-    const item = { jobId: "job-1", data: { counters: [{ timestamp: T, counts: [["A", 7]] as [string, number][] }] } };
+    const item = { jobId: "job-1", queuedAt: 0, data: { counters: [{ timestamp: T, counts: [["A", 7]] as [string, number][] }] } };
     await Promise.all([foldCounters(h.db, [item]), foldCounters(h.db, [item])]);
     await foldCounters(h.db, [item, item]);
     expect(await table("domain_minute")).toEqual(["11-23T14:53 A=7"]);

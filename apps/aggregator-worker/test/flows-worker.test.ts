@@ -32,7 +32,7 @@ describe("flows worker", () => {
   });
 
   it("counts a job delivered twice once, also when both deliveries run at the same time", async () => {
-    const item = { jobId: "job-1", data: { flows: [flow("foo", 1, 10, 20)] } };
+    const item = { jobId: "job-1", queuedAt: 0, data: { flows: [flow("foo", 1, 10, 20)] } };
     await Promise.all([foldFlows(h.db, [item]), foldFlows(h.db, [item])]);
     await foldFlows(h.db, [item, item]);
     expect(await rollup()).toEqual(["1 foo>bar@vpc-0 10/20"]);

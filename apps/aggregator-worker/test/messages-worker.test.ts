@@ -73,6 +73,19 @@ describe("messages worker", () => {
     const ledger = await sql<{ n: string }>`SELECT count(*) AS n FROM message_ledger`.execute(h.db);
     expect(Number(ledger.rows[0]?.n)).toBe(distinct);
     expect(await h.messages.getJobCounts("completed", "failed")).toEqual({ completed: 100, failed: 0 });
+
+    // The workers' metrics tell the same story.
+    const scraped = await Promise.all(workers.map((w) => w.registry.getMetricsAsJSON()));
+    const sum = (name: string, labels: Record<string, string>) =>
+      scraped
+        .flatMap((metrics) => metrics.filter((m) => m.name === name).flatMap((m) => m.values as { value: number; labels: Record<string, string>; metricName?: string }[]))
+        .filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))
+        .reduce((n, v) => n + v.value, 0);
+    expect(sum("tally_folded_total", { queue: "messages" })).toBe(distinct);
+    expect(sum("tally_duplicates_skipped_total", { queue: "messages" })).toBe(100 * 200 - distinct);
+    expect(sum("tally_worker_lag_seconds", { queue: "messages", le: "+Inf" })).toBe(100);
+    expect(sum("tally_batch_jobs", { queue: "messages", le: "+Inf" })).toBe(stats.reduce((n, s) => n + s.batches, 0));
+    expect(sum("tally_queue_jobs", { queue: "messages", state: "waiting" })).toBe(0);
   });
 
   it("sends a job whose payload does not parse to the failed set with its reason, and folds the others", async () => {

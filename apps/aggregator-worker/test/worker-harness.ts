@@ -1,3 +1,4 @@
+import { createMetricsRegistry } from "@tally/shared/http";
 import { createLogger } from "@tally/shared/logger";
 import { createRedisConnection, defaultJobOptions, QUEUE_NAMES, type CountersJob, type FlowsJob, type MessagesJob, type ProductsJob } from "@tally/shared/queues";
 import { createTestDatabase, createTestRedis, eventually, testConfig } from "@tally/testing";
@@ -38,9 +39,10 @@ export async function createWorkerHarness() {
     startWorkers() {
       const connection = createRedisConnection(redis.url, "worker");
       connections.push(connection);
-      const workers = startWorkers({ config, db: database.db, connection, logger: createLogger("worker", "silent") });
+      const registry = createMetricsRegistry("worker");
+      const workers = startWorkers({ config, db: database.db, connection, logger: createLogger("worker", "silent"), registry });
       running.push(workers);
-      return workers;
+      return { ...workers, registry };
     },
     /** Resolves once every job of every queue is completed or failed. */
     async drained(timeoutMs = 15_000) {

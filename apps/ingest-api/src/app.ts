@@ -7,6 +7,7 @@ import { createHttpApp, type Registry } from "@tally/shared/http";
 import { countersRoutes } from "./counters/counters.routes.js";
 import { flowsRoutes } from "./flows/flows.routes.js";
 import { messagesRoutes } from "./messages/messages.routes.js";
+import { createIngestMetrics } from "./metrics.js";
 import { ingestOpenApi } from "./openapi.js";
 import type { BodyDigests } from "./products/body-digests.js";
 import { productsRoutes } from "./products/products.routes.js";
@@ -35,12 +36,14 @@ export function createApp({ config, queues, db, digests, logger, registry, clock
     apiKeys: config.INGEST_API_KEYS,
     openApi: ingestOpenApi,
     routes: (router) => {
-      const common = { queues, maxBodyBytes: config.MAX_BODY_BYTES, maxBacklog: config.MAX_QUEUE_BACKLOG };
+      const metrics = createIngestMetrics(registry, queues);
+      router.use(metrics.countRejections);
+      const common = { queues, metrics, maxBodyBytes: config.MAX_BODY_BYTES, maxBacklog: config.MAX_QUEUE_BACKLOG };
       messagesRoutes(router, { ...common, clock });
       countersRoutes(router, common);
       flowsRoutes(router, { ...common, maxFlowsPerRequest: config.MAX_FLOWS_PER_REQUEST });
       const limits = { maxBodyBytes: config.MAX_PRODUCTS_BODY_BYTES, maxProductBytes: config.MAX_PRODUCT_BYTES };
-      productsRoutes(router, { db, queues, digests, limits, maxBacklog: config.MAX_QUEUE_BACKLOG, logger });
+      productsRoutes(router, { db, queues, metrics, digests, limits, maxBacklog: config.MAX_QUEUE_BACKLOG, logger });
     },
   });
 }

@@ -23,6 +23,8 @@ export const configSchema = z
       .default("tally"),
     INGEST_PORT: port.default(3000),
     QUERY_PORT: port.default(3001),
+    /** The worker's own HTTP port, for /metrics, /healthz and /readyz only; 0 picks a free one (several workers on one host). */
+    WORKER_PORT: z.coerce.number().int().min(0).max(65_535).default(3002),
     DEDUP_WINDOW_MS: positiveInt.default(600_000),
     MAX_FLOWS_PER_REQUEST: positiveInt.default(10_000),
     /** Products: the largest body (413 above it; it streams, so memory does not grow with it) and product. */

@@ -20,6 +20,8 @@ export async function startSystem({ env: extraEnv = {}, databaseServerUrl, redis
     QUEUE_PREFIX: redis.prefix,
     INGEST_PORT: String(ingestPort),
     QUERY_PORT: String(queryPort),
+    // Several workers run side by side: each serves its metrics on a port of its own.
+    WORKER_PORT: "0",
     // Fixtures have fixed dates; a run weeks from now must not prune them mid-test.
     COUNTER_MINUTE_RETENTION_DAYS: "36500",
     COUNTER_HOUR_RETENTION_DAYS: "36500",

@@ -1,7 +1,7 @@
 import type { Database } from "@tally/shared/db";
 import type { CountersJob } from "@tally/shared/queues";
 import type { Kysely } from "kysely";
-import type { BatchItem } from "../batch-worker.js";
+import type { BatchItem, FoldResult } from "../batch-worker.js";
 import { countNewCounterJobs, type DomainCountRow } from "./counters.repository.js";
 
 /**
@@ -27,9 +27,9 @@ export function toDomainCountRows(items: readonly BatchItem<CountersJob>[]): { j
   return { jobIds: [...jobIds], rows: [...rows.values()] };
 }
 
-/** Folds a batch of counters jobs into the minute and hour rollups, exactly once per job. */
-export async function foldCounters(db: Kysely<Database>, items: readonly BatchItem<CountersJob>[]): Promise<{ jobs: number; fresh: number }> {
+/** Folds a batch of counters jobs into the minute and hour rollups, exactly once per job: counts new and repeated jobs. */
+export async function foldCounters(db: Kysely<Database>, items: readonly BatchItem<CountersJob>[]): Promise<FoldResult> {
   const { jobIds, rows } = toDomainCountRows(items);
   const fresh = await countNewCounterJobs(db, jobIds, rows);
-  return { jobs: jobIds.length, fresh };
+  return { folded: fresh, skipped: items.length - fresh };
 }

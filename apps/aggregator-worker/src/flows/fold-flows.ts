@@ -1,7 +1,7 @@
 import type { Database } from "@tally/shared/db";
 import type { FlowsJob } from "@tally/shared/queues";
 import type { Kysely } from "kysely";
-import type { BatchItem } from "../batch-worker.js";
+import type { BatchItem, FoldResult } from "../batch-worker.js";
 import { countNewFlowJobs, type FlowRow } from "./flows.repository.js";
 
 /**
@@ -28,9 +28,9 @@ export function toFlowRows(items: readonly BatchItem<FlowsJob>[]): { jobIds: str
   return { jobIds: [...jobIds], rows: [...rows.values()] };
 }
 
-/** Folds a batch of flows jobs into the hourly rollup, exactly once per job. */
-export async function foldFlows(db: Kysely<Database>, items: readonly BatchItem<FlowsJob>[]): Promise<{ jobs: number; fresh: number }> {
+/** Folds a batch of flows jobs into the hourly rollup, exactly once per job: counts new and repeated jobs. */
+export async function foldFlows(db: Kysely<Database>, items: readonly BatchItem<FlowsJob>[]): Promise<FoldResult> {
   const { jobIds, rows } = toFlowRows(items);
   const fresh = await countNewFlowJobs(db, jobIds, rows);
-  return { jobs: jobIds.length, fresh };
+  return { folded: fresh, skipped: items.length - fresh };
 }

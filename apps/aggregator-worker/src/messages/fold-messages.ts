@@ -1,6 +1,7 @@
 import type { Database } from "@tally/shared/db";
 import type { MessagesJob } from "@tally/shared/queues";
 import type { Kysely } from "kysely";
+import type { FoldResult } from "../batch-worker.js";
 import { countNewMessages, type MessageRow } from "./messages.repository.js";
 
 /**
@@ -19,9 +20,9 @@ export function toMessageRows(jobs: readonly MessagesJob[]): MessageRow[] {
   return [...rows.values()];
 }
 
-/** Folds a batch of messages jobs into the rollup, exactly once per uuid. Returns the new count. */
-export async function foldMessages(db: Kysely<Database>, jobs: readonly MessagesJob[]): Promise<{ events: number; fresh: number }> {
+/** Folds a batch of messages jobs into the rollup, exactly once per uuid: counts new and repeated uuids. */
+export async function foldMessages(db: Kysely<Database>, jobs: readonly MessagesJob[]): Promise<FoldResult> {
   const rows = toMessageRows(jobs);
   const fresh = await countNewMessages(db, rows);
-  return { events: jobs.reduce((n, j) => n + j.messages.length, 0), fresh };
+  return { folded: fresh, skipped: jobs.reduce((n, j) => n + j.messages.length, 0) - fresh };
 }

@@ -3,17 +3,19 @@ import { flowSchema } from "@tally/shared/schemas";
 import type { Router } from "express";
 import { parseItems, readJsonBody } from "../body/read-json-body.js";
 import { validateItems } from "../body/validate-items.js";
+import type { IngestMetrics } from "../metrics.js";
 import { shedLoad, type IngestQueues } from "../queues.js";
 
 export interface FlowsRoutesDeps {
   queues: IngestQueues;
+  metrics: IngestMetrics;
   maxBodyBytes: number;
   maxFlowsPerRequest: number;
   maxBacklog: number;
 }
 
 /** `POST /v1/flows`, and `POST /flows` where the seed's clients send them: a JSON array of flows. */
-export function flowsRoutes(router: Router, { queues, maxBodyBytes, maxFlowsPerRequest, maxBacklog }: FlowsRoutesDeps): void {
+export function flowsRoutes(router: Router, { queues, metrics, maxBodyBytes, maxFlowsPerRequest, maxBacklog }: FlowsRoutesDeps): void {
   route(router, ["/v1/flows", "/flows"], {
     post: [
       shedLoad(queues, queues.flows, maxBacklog),
@@ -26,6 +28,7 @@ export function flowsRoutes(router: Router, { queues, maxBodyBytes, maxFlowsPerR
         }
         const flows = validateItems(flowSchema, items, batch, "flow");
         await queues.enqueue.flows(flows);
+        metrics.accepted.inc({ kind: "flows" }, flows.length);
         res.status(202).json({ accepted: flows.length });
       },
     ],

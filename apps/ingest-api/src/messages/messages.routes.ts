@@ -4,16 +4,18 @@ import { messageSchema } from "@tally/shared/schemas";
 import type { Router } from "express";
 import { parseItems, readJsonBody } from "../body/read-json-body.js";
 import { validateItems } from "../body/validate-items.js";
+import type { IngestMetrics } from "../metrics.js";
 import { shedLoad, type IngestQueues } from "../queues.js";
 
 export interface MessagesRoutesDeps {
   queues: IngestQueues;
+  metrics: IngestMetrics;
   clock: () => number;
   maxBodyBytes: number;
   maxBacklog: number;
 }
 
-export function messagesRoutes(router: Router, { queues, clock, maxBodyBytes, maxBacklog }: MessagesRoutesDeps): void {
+export function messagesRoutes(router: Router, { queues, metrics, clock, maxBodyBytes, maxBacklog }: MessagesRoutesDeps): void {
   route(router, "/v1/messages", {
     post: [
       shedLoad(queues, queues.messages, maxBacklog),
@@ -24,6 +26,7 @@ export function messagesRoutes(router: Router, { queues, clock, maxBodyBytes, ma
         // Dated at acceptance (SPEC §3), before the enqueue so a slow Redis does not move the hour.
         const hour = Math.floor(clock() / HOUR_MS) * HOUR_MS;
         await queues.enqueue.messages(messages, hour);
+        metrics.accepted.inc({ kind: "messages" }, messages.length);
         res.status(202).json({ accepted: messages.length });
       },
     ],

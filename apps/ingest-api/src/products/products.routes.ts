@@ -5,6 +5,7 @@ import type { Logger } from "@tally/shared/logger";
 import type { Request, RequestHandler, Router } from "express";
 import type { Kysely } from "kysely";
 import { bodyFormat } from "../body/read-json-body.js";
+import type { IngestMetrics } from "../metrics.js";
 import { shedLoad, type IngestQueues } from "../queues.js";
 import type { BodyDigests } from "./body-digests.js";
 import { readProducts, type ProductsLimits } from "./read-products.js";
@@ -13,6 +14,7 @@ import { insertUpload, markAccepted, stageProducts } from "./staging.repository.
 export interface ProductsRoutesDeps {
   db: Kysely<Database>;
   queues: IngestQueues;
+  metrics: IngestMetrics;
   digests: BodyDigests;
   limits: ProductsLimits;
   maxBacklog: number;
@@ -28,7 +30,7 @@ export interface ProductsRoutesDeps {
  * the claim. So an accepted body is durable before 202 (a worker applies it even if its job never
  * arrives: the sweep), while a refused, invalid or abandoned one leaves no rows and no window.
  */
-export function productsRoutes(router: Router, { db, queues, digests, limits, maxBacklog, logger }: ProductsRoutesDeps): void {
+export function productsRoutes(router: Router, { db, queues, metrics, digests, limits, maxBacklog, logger }: ProductsRoutesDeps): void {
   const accept: RequestHandler = async (req, res) => {
     checkHeaders(req, limits);
     const uploadId = randomUUID();
@@ -55,6 +57,7 @@ export function productsRoutes(router: Router, { db, queues, digests, limits, ma
     await queues.products.add("products", { uploadId }, { jobId: uploadId }).catch((err: unknown) => {
       logger.warn({ err, uploadId }, "could not queue an accepted upload; the worker's sweep will apply it");
     });
+    metrics.accepted.inc({ kind: "products" }, count);
     res.status(202).json({ accepted: count });
   };
 
