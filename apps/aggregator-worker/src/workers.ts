@@ -14,6 +14,7 @@ import { createWorkerMetrics } from "./metrics.js";
 import { foldProducts } from "./products/fold-products.js";
 import { startUploadSweep } from "./products/sweep-uploads.js";
 import { startPruning } from "./prune-expired.js";
+import { startWatermarks } from "./watermarks.js";
 
 export interface WorkersDeps {
   config: Config;
@@ -50,10 +51,12 @@ export function startWorkers({ config, db, connection, logger, registry }: Worke
   ];
   const stopPruning = startPruning(db, config, logger);
   const stopSweep = startUploadSweep(db, logger);
+  const stopWatermarks = startWatermarks(db, queues, logger);
   return {
     workers,
     async close(): Promise<void> {
       stopPruning();
+      stopWatermarks();
       await Promise.all([stopSweep(), ...workers.map((w) => w.close())]);
       await Promise.all(queues.map((q) => q.close()));
     },

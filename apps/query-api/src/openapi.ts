@@ -19,7 +19,7 @@ const getFlows = (path: string): OperationSpec => ({
     200: {
       description: "A page",
       schema: flowsPageResponse,
-      example: { items: [{ src_app: "foo", dest_app: "bar", vpc_id: "vpc-0", hour: 1, bytes_tx: 300, bytes_rx: 900 }], total: 1, page: 1, size: 50, nextCursor: null },
+      example: { items: [{ src_app: "foo", dest_app: "bar", vpc_id: "vpc-0", hour: 1, bytes_tx: 300, bytes_rx: 900 }], total: 1, page: 1, size: 50, nextCursor: null, asOf: "2026-11-23T14:59:59.000Z" },
     },
     ...invalid,
     ...unavailable,
@@ -53,6 +53,8 @@ export const queryOperations: OperationSpec[] = [
           total: 1,
           page: 1,
           size: 50,
+          asOf: "2026-11-24T00:00:01.000Z",
+          complete: true,
         },
       },
       ...invalid,
@@ -69,7 +71,14 @@ export const queryOperations: OperationSpec[] = [
       200: {
         description: "Most requests first, ties by domain name",
         schema: topDomainsResponse,
-        example: { window: "hour", start: "2020-12-16T07:00:00.000Z", end: "2020-12-16T08:00:00.000Z", items: [{ domain: "B", requests: 4 }] },
+        example: {
+          window: "hour",
+          start: "2020-12-16T07:00:00.000Z",
+          end: "2020-12-16T08:00:00.000Z",
+          items: [{ domain: "B", requests: 4 }],
+          asOf: "2020-12-16T08:00:01.000Z",
+          complete: true,
+        },
       },
       ...invalid,
       ...unavailable,

@@ -46,6 +46,8 @@ interface Stats {
   total: number;
   page: number;
   size: number;
+  asOf: string | null;
+  complete: boolean;
 }
 const get = (query: string) => fetch(`${server.url}/v1/stats/messages?${query}`);
 const stats = async (query: string) => (await (await get(query)).json()) as Stats;
@@ -66,7 +68,19 @@ describe("GET /v1/stats/messages", () => {
       total: 3,
       page: 1,
       size: 50,
+      asOf: null, // no worker has recorded a watermark yet
+      complete: false,
     });
+  });
+
+  it("says up to when it is counted, and whether the interval is complete", async () => {
+    await database.db.insertInto("fold_watermarks").values({ queue: "messages", as_of: h(12), computed_at: h(12) }).execute();
+    try {
+      expect(await stats("from=2026-11-23T10:00:00Z&to=2026-11-23T12:00:00Z")).toMatchObject({ asOf: "2026-11-23T12:00:00.000Z", complete: true });
+      expect(await stats("from=2026-11-23T10:00:00Z&to=2026-11-23T13:00:00Z")).toMatchObject({ asOf: "2026-11-23T12:00:00.000Z", complete: false });
+    } finally {
+      await database.db.deleteFrom("fold_watermarks").execute();
+    }
   });
 
   it("includes from and excludes to", async () => {

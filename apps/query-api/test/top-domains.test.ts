@@ -61,7 +61,19 @@ describe("GET /v1/stats/domains/top", () => {
         { domain: "A", requests: 8 },
         { domain: "C", requests: 8 },
       ],
+      asOf: null,
+      complete: false,
     });
+  });
+
+  it("is complete once the workers have folded everything accepted before the window's end", async () => {
+    await database.db.insertInto("fold_watermarks").values({ queue: "counters", as_of: new Date(NOW - 1000), computed_at: new Date(NOW) }).execute();
+    try {
+      expect(await json("/v1/stats/domains/top?window=minute")).toMatchObject({ end: "2026-11-23T14:54:00.000Z", complete: true });
+      expect(await json("/v1/stats/domains/top?window=minute&start=2026-11-23T14:54:00Z")).toMatchObject({ complete: false });
+    } finally {
+      await database.db.deleteFrom("fold_watermarks").execute();
+    }
   });
 
   it("answers a given window and limit", async () => {

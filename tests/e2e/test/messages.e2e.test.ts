@@ -12,7 +12,7 @@ const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0
 /** The stats of every customer and type around today, through the query API. */
 function stats() {
   const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-  return system.getJson<{ items: { customerId: number; type: string; count: number; totalAmount: string }[] }>(
+  return system.getJson<{ items: { customerId: number; type: string; count: number; totalAmount: string }[]; asOf: string | null }>(
     `/v1/stats/messages?from=${day(-1)}&to=${day(2)}&size=1000`,
   );
 }
@@ -25,6 +25,9 @@ describe("messages, end to end through the three processes", () => {
     expect((await system.post("/v1/messages", { customerId: 7, type: "A", amount: "0.024", uuid: uuid(2) })).status).toBe(202);
     const item = await eventually(async () => (await stats()).items.find((i) => i.customerId === 7 && i.count === 2));
     expect(item).toEqual({ customerId: 7, type: "A", count: 2, totalAmount: "0.036" });
+    // The worker's watermark reaches the query API: the answer says up to when it is counted.
+    const asOf = await eventually(async () => (await stats()).asOf ?? undefined);
+    expect(Date.parse(asOf)).toBeGreaterThan(Date.now() - 60_000);
     expect(await worker.stop()).toBe(0);
   });
 

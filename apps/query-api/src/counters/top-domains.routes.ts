@@ -3,6 +3,7 @@ import { parseOrThrow, route } from "@tally/shared/http";
 import type { Router } from "express";
 import type { Kysely } from "kysely";
 import type { z } from "zod";
+import { foldedUpTo, freshness } from "../freshness.js";
 import { topDomainsQuery, type seedTopResponse, type topDomainsResponse } from "./top-domains.schema.js";
 import { topDomains } from "./top-domains.repository.js";
 import { lastCompleteWindowStart, WINDOW_MS, type WindowKind } from "./windows.js";
@@ -14,12 +15,14 @@ export function topDomainsRoutes(router: Router, db: Kysely<Database>, clock: ()
     get: async (req, res) => {
       const q = parseOrThrow(topDomainsQuery, req.query);
       const start = q.start ?? lastCompleteWindowStart(q.window, clock());
-      const items = await topDomains(db, q.window, new Date(start), q.limit);
+      const end = new Date(start + WINDOW_MS[q.window]);
+      const [items, asOf] = await Promise.all([topDomains(db, q.window, new Date(start), q.limit), foldedUpTo(db, "counters")]);
       const body: z.input<typeof topDomainsResponse> = {
         window: q.window,
         start: new Date(start).toISOString(),
-        end: new Date(start + WINDOW_MS[q.window]).toISOString(),
+        end: end.toISOString(),
         items,
+        ...freshness(asOf, end),
       };
       res.json(body);
     },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { freshnessFields } from "../freshness.js";
 import { digits, parseIsoInstant, single } from "../params.js";
 import { WINDOW_MS } from "./windows.js";
 
@@ -29,6 +30,7 @@ export const topDomainsResponse = z.object({
   start: z.iso.datetime(),
   end: z.iso.datetime(),
   items: z.array(z.object({ domain: z.string(), requests: z.int().min(0) })),
+  ...freshnessFields,
 });
 
 /** The seed's shape for the last complete minute or hour. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { freshnessFields } from "../freshness.js";
 import { digits, single } from "../params.js";
 import { decodeCursor } from "./cursor.js";
 
@@ -32,4 +33,5 @@ export const flowsPageResponse = z.object({
   page: z.int().min(1).optional().meta({ description: "absent when reading by cursor" }),
   size: z.int().min(1),
   nextCursor: z.string().nullable(),
+  asOf: freshnessFields.asOf,
 });

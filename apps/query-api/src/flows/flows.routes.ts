@@ -2,6 +2,7 @@ import type { Database } from "@tally/shared/db";
 import { parseOrThrow, route } from "@tally/shared/http";
 import type { Router } from "express";
 import type { Kysely } from "kysely";
+import { foldedUpTo } from "../freshness.js";
 import { encodeCursor } from "./cursor.js";
 import type { z } from "zod";
 import { flowsQuery, type flowsPageResponse } from "./flows-query.schema.js";
@@ -25,12 +26,20 @@ export function flowsRoutes(router: Router, db: Kysely<Database>): void {
       const page = q.page ?? 1;
       const from = q.cursor ? { after: q.cursor } : { offset: (page - 1) * q.size };
       // One row more than asked tells whether a next page exists without another query.
-      const [rows, total] = await Promise.all([flowRows(db, q.hour, from, q.size + 1), flowKeyCount(db, q.hour)]);
+      const [rows, total, asOf] = await Promise.all([flowRows(db, q.hour, from, q.size + 1), flowKeyCount(db, q.hour), foldedUpTo(db, "flows")]);
       const items = rows.slice(0, q.size).map(toItem);
       const last = items.at(-1);
       const nextCursor =
         rows.length > q.size && last ? encodeCursor({ hour: q.hour, srcApp: last.src_app, destApp: last.dest_app, vpcId: last.vpc_id }) : null;
-      const body: z.input<typeof flowsPageResponse> = { items, total, ...(q.cursor ? {} : { page }), size: q.size, nextCursor };
+      const body: z.input<typeof flowsPageResponse> = {
+        items,
+        total,
+        ...(q.cursor ? {} : { page }),
+        size: q.size,
+        nextCursor,
+        // An hour number says nothing of when its flows were sent, so only asOf, not "complete".
+        asOf: asOf?.toISOString() ?? null,
+      };
       res.json(body);
     },
   });

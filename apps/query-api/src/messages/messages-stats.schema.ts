@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { freshnessFields } from "../freshness.js";
 import { digits, hourInstant, pageParams, single } from "../params.js";
 
 /** `GET /v1/stats/messages` query: `[from, to)` on whole hours, optional filters, a page. */
@@ -29,4 +30,5 @@ export const messagesStatsResponse = z.object({
   total: z.int().min(0),
   page: z.int().min(1),
   size: z.int().min(1),
+  ...freshnessFields,
 });

@@ -90,6 +90,13 @@ export interface ProductsTable {
   position: Int8;
 }
 
+/** Per queue: every event accepted before `as_of` has been folded in (as computed at `computed_at`). */
+export interface FoldWatermarksTable {
+  queue: string;
+  as_of: Date;
+  computed_at: Date;
+}
+
 export interface Database {
   message_ledger: MessageLedgerTable;
   message_rollup: MessageRollupTable;
@@ -102,4 +109,5 @@ export interface Database {
   product_uploads: ProductUploadsTable;
   product_staging: ProductStagingTable;
   products: ProductsTable;
+  fold_watermarks: FoldWatermarksTable;
 }

@@ -4,6 +4,7 @@ import * as m0002 from "./0002-counters.js";
 import * as m0003 from "./0003-flows.js";
 import * as m0004 from "./0004-products.js";
 import * as m0005 from "./0005-message-ledger-retention.js";
+import * as m0006 from "./0006-fold-watermarks.js";
 
 /** Every migration in order. Files are never edited once landed: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   "0003-flows": m0003,
   "0004-products": m0004,
   "0005-message-ledger-retention": m0005,
+  "0006-fold-watermarks": m0006,
 };
