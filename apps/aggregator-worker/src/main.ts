@@ -5,6 +5,7 @@ import { closeServer, onShutdown } from "@tally/shared/lifecycle";
 import { createLogger } from "@tally/shared/logger";
 import { createRedisConnection } from "@tally/shared/queues";
 import { sql } from "kysely";
+import { createAdminBoard } from "./admin-board.js";
 import { startWorkers } from "./workers.js";
 
 const config = loadConfigOrExit(process.env);
@@ -26,10 +27,17 @@ const app = createHttpApp({
   openApi: buildOpenApi({ title: "Tally aggregator worker", version: "1.0.0", description: "Health and metrics of a worker." }, []),
 });
 const server = app.listen(config.WORKER_PORT, () => logger.info({ address: server.address() }, "worker metrics listening"));
+const admin =
+  config.ADMIN_PORT === undefined
+    ? undefined
+    : createAdminBoard(workers.queues, config.ADMIN_ALLOW_ACTIONS).listen(config.ADMIN_PORT, () =>
+        logger.info({ port: config.ADMIN_PORT, actions: config.ADMIN_ALLOW_ACTIONS }, "queue dashboard at /admin/queues"),
+      );
 
 onShutdown(logger, [
   ["workers", () => workers.close()],
   ["http server", () => closeServer(server)],
+  ["queue dashboard", () => (admin ? closeServer(admin) : undefined)],
   ["database", () => db.destroy()],
   ["redis", () => connection.quit()],
 ]);

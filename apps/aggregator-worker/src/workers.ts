@@ -54,6 +54,7 @@ export function startWorkers({ config, db, connection, logger, registry }: Worke
   const stopWatermarks = startWatermarks(db, queues, logger);
   return {
     workers,
+    queues,
     async close(): Promise<void> {
       stopPruning();
       stopWatermarks();

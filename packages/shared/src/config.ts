@@ -56,6 +56,10 @@ export const configSchema = z
     /** Bearer keys the ingest API and the query API accept; unset, they are open (health and metrics always are). */
     INGEST_API_KEYS: apiKeys,
     QUERY_API_KEYS: apiKeys,
+    /** The worker serves a bull-board queue dashboard on this port when set (and only then). */
+    ADMIN_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+    /** The dashboard may retry, promote and clean jobs only when this is "true"; otherwise it only shows. */
+    ADMIN_ALLOW_ACTIONS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .transform((c) => ({ ...c, QUERY_DATABASE_URL: c.QUERY_DATABASE_URL ?? c.DATABASE_URL }));
