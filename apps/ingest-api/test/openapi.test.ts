@@ -1,6 +1,6 @@
 import { listRoutes, openApiPath } from "@tally/shared/http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ingestOpenApi, ingestOperations } from "../src/openapi.js";
+import { ingestOperations, type ingestOpenApi } from "../src/openapi.js";
 import { startIngest, type Ingest } from "./ingest-harness.js";
 
 let ingest: Ingest;

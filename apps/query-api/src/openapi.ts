@@ -1,5 +1,5 @@
 import { buildOpenApi, type OperationSpec } from "@tally/shared/http";
-import { z } from "zod";
+import type { z } from "zod";
 import { seedTopResponse, topDomainsQuery, topDomainsResponse } from "./counters/top-domains.schema.js";
 import { flowsPageResponse, flowsQuery } from "./flows/flows-query.schema.js";
 import { messagesStatsQuery, messagesStatsResponse } from "./messages/messages-stats.schema.js";

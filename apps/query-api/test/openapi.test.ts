@@ -6,7 +6,7 @@ import type { Express } from "express";
 import type { Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.js";
-import { queryOpenApi, responseExamples } from "../src/openapi.js";
+import { responseExamples, type queryOpenApi } from "../src/openapi.js";
 
 let database: TestDatabase;
 let readOnly: Kysely<Database>;
