@@ -1,7 +1,7 @@
+import type { RedisConnection } from "@tally/shared/queues";
 import { isRetryableDbError } from "@tally/shared/db";
 import type { Logger } from "@tally/shared/logger";
 import { UnrecoverableError, Worker } from "bullmq";
-import type { Redis } from "ioredis";
 import { z } from "zod";
 import { createBatcher } from "./batcher.js";
 import type { WorkerMetrics } from "./metrics.js";
@@ -25,7 +25,7 @@ export interface BatchWorkerOptions<J> {
   schema: z.ZodType<J>;
   /** Applies a batch of jobs in one transaction, idempotently. */
   fold: (items: BatchItem<J>[]) => Promise<FoldResult>;
-  connection: Redis;
+  connection: RedisConnection;
   prefix: string;
   /** Jobs held at once; also the most folded together. */
   concurrency: number;

@@ -10,7 +10,7 @@ import { startWorkers } from "./workers.js";
 
 const config = loadConfigOrExit(process.env);
 const logger = createLogger("aggregator-worker", config.LOG_LEVEL);
-const connection = createRedisConnection(config.REDIS_URL, "worker");
+const connection = createRedisConnection(config.REDIS_URL, "worker", { cluster: config.REDIS_CLUSTER });
 connection.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
 const db = createDb(config.DATABASE_URL);
 const registry = createMetricsRegistry("aggregator-worker");

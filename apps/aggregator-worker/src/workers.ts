@@ -1,10 +1,9 @@
 import type { Config } from "@tally/shared/config";
 import type { Database } from "@tally/shared/db";
 import type { Logger } from "@tally/shared/logger";
-import { countersJobSchema, flowsJobSchema, messagesJobSchema, productsJobSchema, QUEUE_NAMES } from "@tally/shared/queues";
+import { countersJobSchema, flowsJobSchema, messagesJobSchema, productsJobSchema, QUEUE_NAMES, type RedisConnection } from "@tally/shared/queues";
 import type { Registry } from "@tally/shared/http";
 import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
 import type { Kysely } from "kysely";
 import { startBatchWorker } from "./batch-worker.js";
 import { foldCounters } from "./counters/fold-counters.js";
@@ -19,7 +18,7 @@ import { startWatermarks } from "./watermarks.js";
 export interface WorkersDeps {
   config: Config;
   db: Kysely<Database>;
-  connection: Redis;
+  connection: RedisConnection;
   logger: Logger;
   registry: Registry;
 }

@@ -10,7 +10,7 @@ import { createIngestQueues } from "./queues.js";
 
 const config = loadConfigOrExit(process.env);
 const logger = createLogger("ingest-api", config.LOG_LEVEL);
-const connection = createRedisConnection(config.REDIS_URL, "producer");
+const connection = createRedisConnection(config.REDIS_URL, "producer", { cluster: config.REDIS_CLUSTER });
 connection.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
 const queues = createIngestQueues(connection, { prefix: config.QUEUE_PREFIX, logger });
 const db = createDb(config.DATABASE_URL);

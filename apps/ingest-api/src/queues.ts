@@ -9,11 +9,11 @@ import {
   type FlowsJob,
   type MessagesJob,
   type ProductsJob,
+  type RedisConnection,
 } from "@tally/shared/queues";
 import type { CounterEvent, Flow, Message } from "@tally/shared/schemas";
 import { Queue } from "bullmq";
 import type { RequestHandler } from "express";
-import type { Redis } from "ioredis";
 import { createCoalescer } from "./coalescer.js";
 
 /** How long an enqueue may take before the request gets 503 rather than waiting on a slow Redis. */
@@ -51,7 +51,7 @@ export interface IngestQueuesOptions {
 }
 
 /** The queues ingest produces to, sharing one fail-fast producer connection, and their backlogs. */
-export function createIngestQueues(connection: Redis, { prefix, logger }: IngestQueuesOptions): IngestQueues {
+export function createIngestQueues(connection: RedisConnection, { prefix, logger }: IngestQueuesOptions): IngestQueues {
   const options = { connection, prefix, defaultJobOptions };
   const messages = new Queue<MessagesJob>(QUEUE_NAMES.messages, options);
   const counters = new Queue<CountersJob>(QUEUE_NAMES.counters, options);

@@ -17,6 +17,8 @@ export const configSchema = z
     DATABASE_URL: postgresUrl.default("postgres://postgres@127.0.0.1:5432/tally"),
     QUERY_DATABASE_URL: postgresUrl.optional(),
     REDIS_URL: redisUrl.default("redis://127.0.0.1:6379"),
+    /** "true": REDIS_URL is one node of a Redis Cluster; QUEUE_PREFIX must then hold a hash tag. */
+    REDIS_CLUSTER: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
     QUEUE_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9_{}.-]{1,64}$/, "letters, digits, _ . - { } only, at most 64")
@@ -61,6 +63,12 @@ export const configSchema = z
     /** The dashboard may retry, promote and clean jobs only when this is "true"; otherwise it only shows. */
     ADMIN_ALLOW_ACTIONS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  // A Lua script (every BullMQ command) may touch only keys of one slot: in a cluster a queue's keys
+  // must share one, which a hash tag in the prefix ensures.
+  .refine((c) => !c.REDIS_CLUSTER || /\{[^{}]+\}/.test(c.QUEUE_PREFIX), {
+    path: ["QUEUE_PREFIX"],
+    message: "must contain a hash tag such as {tally} when REDIS_CLUSTER is true",
   })
   .transform((c) => ({ ...c, QUERY_DATABASE_URL: c.QUERY_DATABASE_URL ?? c.DATABASE_URL }));
 

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { HttpError, serviceUnavailable } from "@tally/shared/http";
-import type { Redis } from "ioredis";
+import { bodyDigestKey, type RedisConnection } from "@tally/shared/queues";
 
 /** How long a claim may stay pending (its upload committing) before it is given up as dead. */
 const PENDING_TTL_MS = 60_000;
@@ -17,7 +17,7 @@ interface DigestCommands {
 }
 
 export interface BodyDigestsOptions {
-  redis: Redis;
+  redis: RedisConnection;
   prefix: string;
   windowMs: number;
   /** Milliseconds since the epoch for tests; undefined in production, where Redis's TIME decides. */
@@ -36,7 +36,7 @@ export function createBodyDigests({ redis, prefix, windowMs, clock }: BodyDigest
   redis.defineCommand("confirmBodyDigest", { numberOfKeys: 1, lua: script("confirm-body-digest-1.lua") });
   redis.defineCommand("releaseBodyDigest", { numberOfKeys: 1, lua: script("release-body-digest-1.lua") });
   const commands = redis as unknown as DigestCommands;
-  const keyOf = (digest: string) => `${prefix}:products:digest:${digest}`;
+  const keyOf = (digest: string) => bodyDigestKey(prefix, digest);
   const now = () => String(clock() ?? "");
 
   return {
