@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { loadConfig, type Config } from "@tally/shared/config";
 import { createDb, migrateToLatest, type Database } from "@tally/shared/db";
 import { Redis } from "ioredis";
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import pg from "pg";
 
 /** The servers tests run against: the machine's Postgres and Redis unless the environment says otherwise. */
@@ -111,3 +111,13 @@ export async function listen(app: RequestListener): Promise<{ url: string; close
 export { expectProblem, type Problem } from "./problem.js";
 export { freePort, startApp, waitForLog, type AppName, type AppProcess } from "./processes.js";
 export { startSystem, type System, type SystemOptions } from "./system.js";
+
+/** Runs SQL (several statements allowed) on a database by URL, on a connection of its own. */
+export async function runSql(url: string, statements: string): Promise<void> {
+  const db = createDb(url, { max: 1 });
+  try {
+    await sql.raw(statements).execute(db);
+  } finally {
+    await db.destroy();
+  }
+}

@@ -7,15 +7,18 @@ export interface SystemOptions {
   /** A Postgres server (any database on it) and a Redis, instead of the machine's shared ones. */
   databaseServerUrl?: string;
   redisUrl?: string;
+  /** Another server the query API reads the same database from (a replica). */
+  queryDatabaseServerUrl?: string;
 }
 
 /** A whole Tally, as processes, on a database and queue prefix of its own. */
-export async function startSystem({ env: extraEnv = {}, databaseServerUrl, redisUrl }: SystemOptions = {}) {
+export async function startSystem({ env: extraEnv = {}, databaseServerUrl, redisUrl, queryDatabaseServerUrl }: SystemOptions = {}) {
   const database = await createTestDatabase(databaseServerUrl);
   const redis = createTestRedis(redisUrl);
   const [ingestPort, queryPort] = [await freePort(), await freePort()];
   const env = {
     DATABASE_URL: database.url,
+    ...(queryDatabaseServerUrl ? { QUERY_DATABASE_URL: Object.assign(new URL(queryDatabaseServerUrl), { pathname: new URL(database.url).pathname }).toString() } : {}),
     REDIS_URL: redis.url,
     QUEUE_PREFIX: redis.prefix,
     INGEST_PORT: String(ingestPort),
