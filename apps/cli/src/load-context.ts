@@ -1,0 +1,40 @@
+import type { Post } from "./http-post.js";
+import type { Kind, LoadOptions } from "./parse-args.js";
+import type { RetryBudget } from "./retry-policy.js";
+import type { Summary } from "./summary.js";
+
+/** What a loader needs: the options, where outcomes go, and the shared transport and patience. */
+export interface LoadContext {
+  options: LoadOptions;
+  summary: Summary;
+  budget: RetryBudget;
+  post: Post;
+  /** For the progress line: bytes of the file read so far, and (products) elements streamed, in the current attempt. */
+  progress: { bytesRead: number; eventsRead: number };
+  /** Prefix of the X-Request-Id each request carries, so the API's logs of this run can be found. */
+  runId: string;
+  /** Aborted on Ctrl-C: stop reading, let requests in flight finish. */
+  signal: AbortSignal;
+}
+
+const ROUTES: Record<Kind, string> = {
+  messages: "/v1/messages",
+  counters: "/v1/counters",
+  flows: "/v1/flows",
+  products: "/v1/products",
+};
+
+export function endpoint(options: LoadOptions): string {
+  return `${options.url}${ROUTES[options.kind]}`;
+}
+
+export function requestHeaders(options: LoadOptions, requestId: string): Record<string, string> {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: "application/json, application/problem+json",
+    "user-agent": "tally-cli/0.1.0",
+    "x-request-id": requestId,
+  };
+  if (options.apiKey !== undefined) headers.authorization = `Bearer ${options.apiKey}`;
+  return headers;
+}

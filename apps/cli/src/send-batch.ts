@@ -1,0 +1,140 @@
+import { RequestFailed, type HttpAnswer, type Post, type PostRequest } from "./http-post.js";
+import type { Kind } from "./parse-args.js";
+import { backoffMs, retryDelayMs, type RetryBudget } from "./retry-policy.js";
+
+/** The parts of an RFC 9457 problem the summary shows. */
+export interface Problem {
+  status: number;
+  title: string;
+  detail: string;
+  errors: { path: string; message: string }[];
+}
+
+/**
+ * What became of one batch. `accepted`: in, exactly once. `rejected`: refused (4xx), not in. `ambiguous`:
+ * a request may have reached the API without an answer, so the batch may be in zero, one or (counters,
+ * flows) two times. `not-sent`: never got in: the run gave up or was stopped.
+ */
+export type BatchOutcome =
+  | { result: "accepted"; accepted: number }
+  | { result: "rejected"; problem: Problem }
+  | { result: "ambiguous"; reason: string }
+  | { result: "not-sent"; reason: string };
+
+export interface SendDeps {
+  post: Post;
+  budget: RetryBudget;
+  /** Shared counters for the summary. */
+  stats: { requests: number; retries: number };
+  clock?: () => number;
+}
+
+/**
+ * POSTs one batch until it has a definite answer. 429 and 503 are waited out (their Retry-After, else
+ * backoff) for as long as the run's budget allows; other 4xx are final. A request that failed after it
+ * may have been sent is retried freely only for messages, whose uuids make a repeat count once; counters
+ * and flows are retried once and reported ambiguous; products too, but the API refusing an identical
+ * body (403) is then the only ambiguous answer, since a 202 proves the first attempt did not land.
+ */
+export async function sendBatch(request: PostRequest, kind: Kind, events: number, deps: SendDeps): Promise<BatchOutcome> {
+  const clock = deps.clock ?? Date.now;
+  let retry = 0;
+  let maybeSent = false;
+  for (;;) {
+    if (deps.budget.stopped !== undefined) return gaveUp(deps.budget.stopped, maybeSent);
+    deps.stats.requests++;
+    let delay: number;
+    let lastAnswer: string;
+    try {
+      const answer = await deps.post(request);
+      const status = answer.status;
+      if (status === 429 || status === 503) {
+        delay = retryDelayMs(header(answer, "retry-after"), retry, clock());
+        lastAnswer = describe(answer);
+      } else if (status >= 500) {
+        // A 500, or a proxy's 502/504: the API may have queued the batch before failing. Treat as lost in transit.
+        if (kind !== "messages" && maybeSent) return ambiguous(`${describe(answer)} on the retry of a request that may have been received`);
+        maybeSent = true;
+        delay = backoffMs(retry);
+        lastAnswer = describe(answer);
+      } else {
+        deps.budget.progressed();
+        return settle(answer, kind, events, maybeSent);
+      }
+    } catch (error) {
+      if (!(error instanceof RequestFailed)) throw error;
+      lastAnswer = error.message;
+      if (error.maybeSent) {
+        if (kind !== "messages" && maybeSent) return ambiguous(`${error.message} on the retry of a request that may have been received`);
+        maybeSent = true;
+      }
+      delay = backoffMs(retry);
+    }
+    if (!(await deps.budget.wait(delay, lastAnswer))) return gaveUp(deps.budget.stopped ?? lastAnswer, maybeSent);
+    retry++;
+    deps.stats.retries++;
+  }
+}
+
+/** A definite answer (2xx or a 4xx other than 429), read in the light of an earlier lost attempt. */
+function settle(answer: HttpAnswer, kind: Kind, events: number, maybeSent: boolean): BatchOutcome {
+  if (answer.status >= 200 && answer.status < 300) {
+    const accepted = acceptedCount(answer) ?? events;
+    if (maybeSent && (kind === "counters" || kind === "flows")) {
+      return ambiguous("accepted on a retry after a request that may have been received: possibly counted twice");
+    }
+    return { result: "accepted", accepted };
+  }
+  if (maybeSent && kind === "products" && answer.status === 403) {
+    return ambiguous("refused as a repeat after a request that may have been received: most likely that one was accepted");
+  }
+  // A refusal is about the batch itself, so an earlier identical attempt was refused the same way.
+  return { result: "rejected", problem: readProblem(answer) };
+}
+
+function gaveUp(reason: string, maybeSent: boolean): BatchOutcome {
+  // Messages retried after a lost attempt: that attempt may have landed (once; uuids see to that).
+  return maybeSent ? ambiguous(`${reason}, after a request that may have been received`) : { result: "not-sent", reason };
+}
+
+function ambiguous(reason: string): BatchOutcome {
+  return { result: "ambiguous", reason };
+}
+
+function acceptedCount(answer: HttpAnswer): number | undefined {
+  try {
+    const accepted = (JSON.parse(answer.body) as { accepted?: unknown }).accepted;
+    return typeof accepted === "number" ? accepted : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The answer's problem+json, or what can be said of a body that is not one. */
+export function readProblem(answer: HttpAnswer): Problem {
+  const fallback = { status: answer.status, title: `HTTP ${answer.status}`, detail: answer.body.slice(0, 200).trim(), errors: [] };
+  try {
+    const body = JSON.parse(answer.body) as Partial<Record<keyof Problem, unknown>>;
+    const errors = Array.isArray(body.errors)
+      ? body.errors.filter((e): e is { path: string; message: string } => typeof e?.path === "string" && typeof e?.message === "string")
+      : [];
+    return {
+      status: answer.status,
+      title: typeof body.title === "string" ? body.title : fallback.title,
+      detail: typeof body.detail === "string" ? body.detail : "",
+      errors,
+    };
+  } catch {
+    return fallback;
+  }
+}
+
+function describe(answer: HttpAnswer): string {
+  const problem = readProblem(answer);
+  return `${answer.status} ${problem.title}${problem.detail ? `: ${problem.detail}` : ""}`;
+}
+
+function header(answer: HttpAnswer, name: string): string | undefined {
+  const value = answer.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
