@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { JsonArraySplitter } from "./json-array-splitter.js";
+import { ArraySplitter } from "@tally/shared/json";
 import { describeProblem } from "./load-batches.js";
 import { endpoint, requestHeaders, type LoadContext } from "./load-context.js";
 import { sendBatch } from "./send-batch.js";
@@ -54,17 +54,18 @@ class ElementCounter {
   count = 0;
   complete = false;
   private broken = false;
-  private readonly splitter = new JsonArraySplitter({ keepBytes: false, maxElementBytes: Number.POSITIVE_INFINITY });
+  private readonly splitter = new ArraySplitter(Number.POSITIVE_INFINITY);
 
   write(chunk: Buffer): number {
     if (this.broken) return this.count;
+    const elements: Buffer[] = [];
     try {
-      this.splitter.write(chunk, () => {});
+      this.splitter.write(chunk, elements);
     } catch {
       // Malformed: the API will say so (400); counting further would be guessing.
       this.broken = true;
     }
-    this.count = this.splitter.count;
+    this.count += elements.length;
     return this.count;
   }
 

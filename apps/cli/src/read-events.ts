@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { JsonArraySplitter } from "./json-array-splitter.js";
+import { ArraySplitter } from "@tally/shared/json";
 import type { FileFormat } from "./parse-args.js";
 
 /**
@@ -58,18 +58,19 @@ function lineEvent(bytes: Buffer, line: number, found: FileEvent[]): void {
 }
 
 async function* jsonArrayEvents(chunks: AsyncIterable<Buffer>): AsyncGenerator<FileEvent[]> {
-  const splitter = new JsonArraySplitter({ keepBytes: true, maxElementBytes: MAX_EVENT_BYTES });
+  const splitter = new ArraySplitter(MAX_EVENT_BYTES);
   let index = 0;
+  const events = (elements: Buffer[]) => elements.map((bytes) => checked(bytes.toString("utf8"), index++));
   for await (const chunk of chunks) {
-    const found: FileEvent[] = [];
+    const elements: Buffer[] = [];
     try {
-      splitter.write(chunk, (bytes) => found.push(checked(bytes.toString("utf8"), index++)));
+      splitter.write(chunk, elements);
     } catch (error) {
       // Hand over the elements before a malformed spot first, so they count whatever the chunking.
-      yield found;
+      yield events(elements);
       throw error;
     }
-    yield found;
+    yield events(elements);
   }
   splitter.end();
 }

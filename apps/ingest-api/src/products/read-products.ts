@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { malformedJson, payloadTooLarge, toFieldErrors, validationFailed, type FieldError } from "@tally/shared/http";
 import { productSchema } from "@tally/shared/schemas";
 import { findUnstorable } from "./storable.js";
-import { ElementTooLargeError, MalformedJsonError, splitJsonArray } from "./split-json-array.js";
+import { ElementTooLargeError, MalformedJsonError, splitJsonArray } from "@tally/shared/json";
 
 /** A product ready for staging: its place in the body and its exact JSON. */
 export interface StagedProduct {

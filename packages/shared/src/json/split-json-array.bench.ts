@@ -1,7 +1,7 @@
 /**
  * Throughput and memory benchmark for splitJsonArray, run by hand:
  *
- *   cd apps/ingest-api && npx tsx src/products/split-json-array.bench.ts [elements=1000000]
+ *   cd packages/shared && npx tsx src/json/split-json-array.bench.ts [elements=1000000]
  *
  * Streams a ~200 MB array of product-like objects in 64 KiB chunks generated on the fly (the body is never
  * held whole), and per chunk does what an ingest request would: SHA-256 over the raw bytes, split, and

@@ -104,7 +104,11 @@ const IN_STRING = 6;
 /** Inside a number, true, false or null that is an element itself. */
 const IN_SCALAR = 7;
 
-class ArraySplitter {
+/**
+ * The scanner behind splitJsonArray, for callers that push chunks themselves: `write` appends the
+ * elements that end in a chunk to `found`; `end` throws if the array was never closed.
+ */
+export class ArraySplitter {
   private state: number = BEFORE_ARRAY;
   /** Bytes consumed before the current chunk, so errors can name absolute offsets. */
   private consumed = 0;
