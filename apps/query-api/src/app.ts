@@ -4,6 +4,7 @@ import type { Logger } from "@tally/shared/logger";
 import type { Express } from "express";
 import { sql, type Kysely } from "kysely";
 import { topDomainsRoutes } from "./counters/top-domains.routes.js";
+import { dashboardPageRoutes, dashboardRoutes } from "./dashboard/dashboard.routes.js";
 import { flowsRoutes } from "./flows/flows.routes.js";
 import { messagesRoutes } from "./messages/messages.routes.js";
 import { queryOpenApi } from "./openapi.js";
@@ -16,7 +17,7 @@ export interface QueryAppDeps {
   registry: Registry;
   /** Milliseconds since the epoch: decides which window is the last complete one. */
   clock: () => number;
-  /** Bearer keys required for every route but health and metrics; none means open. */
+  /** Bearer keys required for every route but health, metrics, docs and the dashboard's page; none means open. */
   apiKeys?: readonly string[];
 }
 
@@ -33,6 +34,9 @@ export function createApp({ db, logger, registry, clock, apiKeys }: QueryAppDeps
       topDomainsRoutes(router, db, clock);
       flowsRoutes(router, db);
       productsRoutes(router, db);
+      dashboardRoutes(router, db, clock);
     },
+    // The dashboard's page and assets hold no data: open, so a browser can load them and ask for a key.
+    publicRoutes: dashboardPageRoutes,
   });
 }

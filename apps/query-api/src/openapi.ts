@@ -1,6 +1,7 @@
 import { buildOpenApi, type OperationSpec } from "@tally/shared/http";
 import type { z } from "zod";
 import { seedTopResponse, topDomainsQuery, topDomainsResponse } from "./counters/top-domains.schema.js";
+import { dashboardSummaryResponse } from "./dashboard/dashboard.schema.js";
 import { flowsPageResponse, flowsQuery } from "./flows/flows-query.schema.js";
 import { messagesStatsQuery, messagesStatsResponse } from "./messages/messages-stats.schema.js";
 import { productParams, productResponse } from "./products/products.schema.js";
@@ -106,6 +107,48 @@ export const queryOperations: OperationSpec[] = [
       ...invalid,
       ...unavailable,
     },
+  },
+  {
+    method: "get",
+    path: "/v1/dashboard/summary",
+    tags: ["dashboard"],
+    summary: "What the dashboard shows besides the top domains: throughput and how far behind the workers are",
+    description:
+      "Counter requests per minute over the last 30 complete minutes, messages per hour, and each queue's fold lag from the workers' watermarks. " +
+      "Computed at most once every 5 s (`generatedAt` says when) and shared by every caller.",
+    responses: {
+      200: {
+        description: "The summary",
+        schema: dashboardSummaryResponse,
+        example: {
+          generatedAt: "2026-11-23T14:54:30.000Z",
+          requestsPerMinute: {
+            from: "2026-11-23T14:24:00.000Z",
+            to: "2026-11-23T14:54:00.000Z",
+            minutes: [
+              { minute: "2026-11-23T14:52:00.000Z", requests: 120 },
+              { minute: "2026-11-23T14:53:00.000Z", requests: 97 },
+            ],
+          },
+          messages: { lastHour: { start: "2026-11-23T13:00:00.000Z", count: 5400 }, currentHour: { start: "2026-11-23T14:00:00.000Z", count: 4870 } },
+          queues: [
+            { queue: "messages", asOf: "2026-11-23T14:54:28.000Z", computedAt: "2026-11-23T14:54:29.000Z", lagMs: 1000, recordedAgoMs: 1000 },
+            { queue: "flows", asOf: null, computedAt: null, lagMs: null, recordedAgoMs: null },
+          ],
+        },
+      },
+      ...unavailable,
+    },
+  },
+  {
+    method: "get",
+    path: "/dashboard",
+    tags: ["dashboard"],
+    summary: "A live dashboard: top domains, throughput and queue lag, refreshed every 5 s",
+    description:
+      "An HTML page whose script and style are served from `/dashboard/assets/`. Open even where API keys are set: it holds no data, " +
+      "and asks for a key (kept in the tab's sessionStorage) when the JSON routes answer 401.",
+    responses: { 200: { description: "HTML" }, 503: { description: "The page's script has not been built (`pnpm build`)" } },
   },
 ];
 

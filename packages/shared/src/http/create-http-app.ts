@@ -17,6 +17,8 @@ export interface HttpAppOptions {
   readiness: Record<string, () => Promise<unknown>>;
   /** Registers the app's own routes. */
   routes: (router: Router) => void;
+  /** Registers the app's routes that need no API key even when keys are set (pages that hold no data). */
+  publicRoutes?: (router: Router) => void;
   /** Bearer keys required for every route but health, metrics and docs; none means open. */
   apiKeys?: readonly string[];
   /** The app's OpenAPI document, served at /openapi.json and /docs. */
@@ -30,7 +32,7 @@ const READINESS_TIMEOUT_MS = 1000;
  * The express app every Tally API shares: request ids, request logs, metrics, health routes,
  * problem+json errors, 404 and 405. Builds only: no port, no connection of its own.
  */
-export function createHttpApp({ logger, registry, readiness, routes, apiKeys = [], openApi }: HttpAppOptions): Express {
+export function createHttpApp({ logger, registry, readiness, routes, publicRoutes, apiKeys = [], openApi }: HttpAppOptions): Express {
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
@@ -66,6 +68,7 @@ export function createHttpApp({ logger, registry, readiness, routes, apiKeys = [
     },
   });
   docsRoutes(router, openApi);
+  publicRoutes?.(router);
   app.use(router);
 
   // Health, metrics and docs stay open for probes and scrapers; everything after this needs a key, if any are set.
