@@ -75,7 +75,9 @@ export function startBatchWorker<J>({ queueName, schema, fold, connection, prefi
       if (!parsed.success) throw new UnrecoverableError(`invalid job data: ${z.prettifyError(parsed.error)}`);
       await batcher.add({ jobId: String(job.id), data: parsed.data, queuedAt: job.timestamp });
     },
-    { connection, prefix, concurrency, lockDuration: lockMs, stalledInterval: lockMs },
+    // A job whose holders die (twice, say, through a Redis outage) is run again rather than failed:
+    // every fold is idempotent, so another attempt is always safe, and failing it would lose it.
+    { connection, prefix, concurrency, lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 10 },
   );
   worker.on("failed", (job, err) => log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, "job failed"));
   worker.on("error", (err) => log.error({ err: err.message }, "worker error"));

@@ -48,7 +48,9 @@ export function createBodyDigests({ redis, prefix, windowMs, clock }: BodyDigest
     async claim(digest: string, token: string): Promise<number> {
       const deadline = Date.now() + PENDING_TTL_MS;
       for (;;) {
-        const [state, at] = await commands.claimBodyDigest(keyOf(digest), windowMs, token, PENDING_TTL_MS, now());
+        const [state, at] = await commands.claimBodyDigest(keyOf(digest), windowMs, token, PENDING_TTL_MS, now()).catch((error: unknown) => {
+          throw Object.assign(serviceUnavailable("the dedup record (Redis) is not reachable; nothing was accepted, try again"), { cause: error });
+        });
         if (state === "claimed") return Number(at);
         if (state === "refused") throw refused(Number(at), windowMs);
         if (Date.now() > deadline) throw serviceUnavailable("an identical body is still being accepted; try again");

@@ -19,8 +19,10 @@ export function createDb(connectionString: string, options: DbOptions = {}): Kys
     options: settings.join(" "),
     connectionTimeoutMillis: 5000,
   });
-  // An idle client losing its server (Postgres restarting) emits 'error' on the pool; without a
-  // listener that would crash the process. The next query simply gets a new connection.
+  // A client losing its server (Postgres restarting) emits 'error': on the pool while idle, on the
+  // client itself while checked out. Unheard, either would crash the process. The query in flight
+  // fails (and is retried or answered 503), the pool drops the client, the next query reconnects.
   pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

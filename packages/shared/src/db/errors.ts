@@ -6,9 +6,13 @@ const RETRYABLE = new Set([
   "08000", "08003", "08006", "08001", "08004", // connection exceptions
 ]);
 
+/** node-pg's own words when a connection is lost or cannot be had; these errors carry no code. */
+const CONNECTION_LOST = /^(Connection terminated|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|timeout exceeded when trying to connect)/;
+
 /** True for errors that a later attempt of the same transaction can succeed past. */
 export function isRetryableDbError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === "string" && (RETRYABLE.has(code) || code.startsWith("08"))) return true;
-  return code === "ECONNREFUSED" || code === "ECONNRESET" || code === "EPIPE";
+  if (code === "ECONNREFUSED" || code === "ECONNRESET" || code === "EPIPE") return true;
+  return error instanceof Error && CONNECTION_LOST.test(error.message);
 }

@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { isRetryableDbError } from "./errors.js";
+
+describe("isRetryableDbError", () => {
+  it.each([
+    ["a deadlock", Object.assign(new Error("deadlock detected"), { code: "40P01" })],
+    ["a serialization failure", Object.assign(new Error("could not serialize"), { code: "40001" })],
+    ["Postgres shutting down", Object.assign(new Error("terminating connection"), { code: "57P01" })],
+    ["a refused connection", Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" })],
+    ["a connection lost mid-query (no code)", new Error("Connection terminated unexpectedly")],
+    ["a client broken by a lost connection (no code)", new Error("Client has encountered a connection error and is not queryable")],
+    ["a pool that cannot connect in time (no code)", new Error("timeout exceeded when trying to connect")],
+  ])("retries %s", (_, error) => {
+    expect(isRetryableDbError(error)).toBe(true);
+  });
+
+  it.each([
+    ["a constraint violation", Object.assign(new Error("duplicate key"), { code: "23505" })],
+    ["a numeric overflow", Object.assign(new Error("bigint out of range"), { code: "22003" })],
+    ["a bug", new TypeError("x is undefined")],
+    ["nothing", undefined],
+  ])("does not retry %s", (_, error) => {
+    expect(isRetryableDbError(error)).toBe(false);
+  });
+});
