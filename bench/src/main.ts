@@ -1,0 +1,164 @@
+import { loadavg } from "node:os";
+import { loadConfig } from "@tally/shared/config";
+import { MAX_EVENTS_PER_JOB } from "@tally/shared/queues";
+import type { BodyShape } from "./bodies.js";
+import { killChildren } from "./children.js";
+import { createDriver } from "./driver.js";
+import { loadDataset } from "./load-dataset.js";
+import { describeMachine } from "./machine.js";
+import { measureFreshness } from "./measure-freshness.js";
+import { measurePhase, type PhaseResult, type Target } from "./measure-ingest.js";
+import { measureProducts } from "./measure-products.js";
+import { measureQueries } from "./measure-queries.js";
+import { measureRawPostgres, type RawResult } from "./measure-raw-postgres.js";
+import { formatTable, saveResults, tableRows, type BenchResults } from "./report.js";
+import { FULL, QUICK } from "./sizes.js";
+import { startReference } from "./start-reference.js";
+import { startBenchSystem } from "./start-system.js";
+
+/**
+ * `pnpm bench [--quick]` (SPEC §9): Tally's built apps and a direct-write reference, each on a
+ * private database (and Tally on a private queue prefix), driven over HTTP by separate processes.
+ * Progress goes to stderr; stdout gets the one table, also saved as JSON under bench-results/.
+ * Assumes `pnpm build` has run. Whatever happens, the processes are stopped, the databases dropped
+ * and the queue prefix cleared.
+ */
+const sizes = process.argv.includes("--quick") ? QUICK : FULL;
+const started = performance.now();
+const log = (message: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
+
+// Each phase writes its own range, so a phase's sum counts only its own events (bodies.ts).
+const COUNTERS_SECOND = Date.parse("2021-01-01T00:00:00Z") / 1000;
+const DAY_S = 86_400;
+const BASES = {
+  warmUp: 100_000,
+  single: 1_000_000,
+  array: 2_000_000,
+  ndjson: 3_000_000,
+  rawMessages: 5_000_000,
+  counters: COUNTERS_SECOND,
+  rawCounters: COUNTERS_SECOND + DAY_S,
+  flows: 500_001,
+  rawFlows: 500_002,
+} as const;
+
+const cleanups: (() => Promise<unknown>)[] = [];
+let cleaning: Promise<void> | undefined;
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    killChildren();
+    for (const step of cleanups.reverse()) await step().catch((error: unknown) => log(`cleanup: ${String(error)}`));
+  })();
+  return cleaning;
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    log(`${signal}: cleaning up`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+async function main(): Promise<void> {
+  const loadAverage = loadavg()[0] ?? 0;
+  if (loadAverage > 1) log(`warning: the machine is already busy (load average ${loadAverage.toFixed(1)}): figures will be low and noisy`);
+  log(`${sizes.mode} run: starting Tally (LOG_LEVEL=warn) and the direct-write reference`);
+  // WORKER_PORT=0: the worker's own HTTP port is picked free, never clashing with another run's.
+  const [systemStart, referenceStart] = await Promise.allSettled([
+    startBenchSystem({ LOG_LEVEL: "warn", MAX_QUEUE_BACKLOG: "100000000", WORKER_PORT: "0" }),
+    startReference(),
+  ]);
+  if (systemStart.status === "fulfilled") cleanups.push(() => systemStart.value.stop());
+  if (referenceStart.status === "fulfilled") cleanups.push(() => referenceStart.value.stop());
+  if (systemStart.status === "rejected") throw systemStart.reason;
+  if (referenceStart.status === "rejected") throw referenceStart.reason;
+  const [system, reference] = [systemStart.value, referenceStart.value];
+  const machine = await describeMachine(system.env.DATABASE_URL, system.env.REDIS_URL, loadAverage);
+  const tally: Target = { name: "tally", url: system.ingestUrl, db: system.database.db };
+  const direct: Target = { name: "reference", url: reference.url, db: reference.db };
+  const driver = createDriver();
+  cleanups.push(async () => driver.stop());
+
+  log("warming up");
+  // A warm-up through each (JIT, connection pools); for Tally it also proves the worker consumes.
+  for (const target of [tally, direct]) {
+    const warm = await measurePhase(driver, target, { kind: "message", batch: 1, base: BASES.warmUp }, 20, sizes.warmUpSeconds, 60_000);
+    if (!warm.endToEnd.complete || warm.load.ok === 0) throw new Error(`${target.name}: warm-up messages did not reach Postgres`);
+  }
+
+  const { batch } = sizes.batched;
+  const shapes: BodyShape[] = [
+    { kind: "message", batch: 1, base: BASES.single },
+    { kind: "messages-array", batch, base: BASES.array },
+    { kind: "messages-ndjson", batch, base: BASES.ndjson },
+    { kind: "counters", batch, base: BASES.counters },
+    { kind: "flows", batch, base: BASES.flows },
+  ];
+  const ingest: PhaseResult[] = [];
+  for (const shape of shapes) {
+    const { seconds, connections } = shape.kind === "message" ? sizes.single : sizes.batched;
+    for (const target of [tally, direct]) {
+      const result = await measurePhase(driver, target, shape, connections, seconds, sizes.drainMs);
+      ingest.push(result);
+      const trouble = result.load.non2xx + result.load.errors + result.load.timeouts;
+      log(
+        `${target.name} ${shape.kind}: ${Math.round(result.requestsPerSecond)} req/s, ${Math.round(result.eventsPerSecond)} events/s in; ` +
+          `${Math.round(result.endToEnd.eventsPerSecond)} events/s end to end${result.endToEnd.complete ? "" : " (INCOMPLETE)"}` +
+          (trouble ? `; ${trouble} not 2xx: ${JSON.stringify(result.load.statusCodes)}` : ""),
+      );
+    }
+  }
+
+  // The worker's batch at saturation: WORKER_CONCURRENCY jobs of MAX_EVENTS_PER_JOB, as configured for this system.
+  const rawShape = { eventsPerJob: MAX_EVENTS_PER_JOB, jobsPerBatch: sizes.rawJobsPerBatch ?? loadConfig(system.env).WORKER_CONCURRENCY };
+  const raw: RawResult[] = [];
+  for (const [kind, base] of [
+    ["messages", BASES.rawMessages],
+    ["counters", BASES.rawCounters],
+    ["flows", BASES.rawFlows],
+  ] as const) {
+    raw.push(await measureRawPostgres(system.database.db, kind, base, sizes.rawSeconds, rawShape));
+    log(`raw Postgres ${kind}: ${Math.round(raw.at(-1)?.eventsPerSecond ?? 0)} events/s`);
+  }
+
+  const maxRate = ingest.find((p) => p.target === "tally" && p.shape.kind === "message")?.requestsPerSecond ?? 0;
+  const freshness = await measureFreshness(driver, system.ingestUrl, system.queryUrl, maxRate, sizes.freshnessSeconds);
+  log(`freshness at ${Math.round(freshness.rate)} msg/s: p50 ${freshness.freshness.p50.toFixed(1)} ms, p99 ${freshness.freshness.p99.toFixed(1)} ms`);
+
+  log("loading the query dataset");
+  const dataset = await loadDataset(system.env.DATABASE_URL, sizes.dataset);
+  log(`dataset loaded in ${dataset.seconds.toFixed(0)} s: ${JSON.stringify(dataset.rows)}`);
+  const queries = await measureQueries(driver, system.queryUrl, sizes);
+  for (const q of queries) log(`query ${q.name}: p50 ${q.latency.p50.toFixed(2)} ms, p99 ${q.latency.p99.toFixed(2)} ms`);
+
+  log(`streaming a ${(sizes.productsBytes / 1e6).toFixed(0)} MB products body`);
+  const ingestPid = system.ingest.child.pid;
+  if (ingestPid === undefined) throw new Error("the ingest process has no pid");
+  const products = await measureProducts(driver, system.ingestUrl, ingestPid, sizes.productsBytes);
+  log(`products: ${products.megabytesPerSecond.toFixed(1)} MB/s, peak RSS ${products.peakRssMiB.toFixed(0)} MiB`);
+
+  const results: BenchResults = {
+    date: new Date().toISOString(),
+    mode: sizes.mode,
+    seconds: (performance.now() - started) / 1000,
+    machine,
+    ingest,
+    raw,
+    freshness,
+    dataset,
+    queries,
+    products,
+  };
+  const rows = tableRows(results);
+  process.stdout.write(`${formatTable(rows)}\n`);
+  log(`saved ${await saveResults(results, rows)}`);
+}
+
+try {
+  await main();
+} catch (error) {
+  log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exitCode = 1;
+} finally {
+  await cleanUp();
+  log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}

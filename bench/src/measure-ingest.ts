@@ -1,0 +1,100 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Database } from "@tally/shared/db";
+import { sql, type Kysely } from "kysely";
+import { sumPerEvent, type BodyShape } from "./bodies.js";
+import type { LoadResult } from "./drive-load.js";
+import type { Driver } from "./driver.js";
+import { rollupSum } from "./rollup-sums.js";
+import type { Latency } from "./stats.js";
+
+/** Something that takes events over HTTP and lands them in Postgres: Tally, or the reference. */
+export interface Target {
+  name: "tally" | "reference";
+  url: string;
+  db: Kysely<Database>;
+}
+
+export interface PhaseResult {
+  target: Target["name"];
+  shape: BodyShape;
+  connections: number;
+  /** Acknowledged (2xx) requests per second, and the events they carried. */
+  requestsPerSecond: number;
+  eventsPerSecond: number;
+  latency: Latency;
+  load: Omit<LoadResult, "latency">;
+  events: number;
+  /** From the first POST until every acknowledged event was in the rollups. */
+  endToEnd: { seconds: number; eventsPerSecond: number; complete: boolean };
+}
+
+/** How often the rollups are read while a phase runs and drains: the resolution of end to end. */
+const POLL_MS = 50;
+
+/**
+ * One load phase: a driver process posts `shape` bodies for `seconds` over `connections`, while this
+ * process reads the phase's rollup sum every 50 ms; afterwards it keeps reading until the sum covers
+ * every acknowledged event (or `drainMs` passes). Requests still in flight when the driver stops may
+ * land too; the clock stops at the first read covering the acknowledged ones.
+ */
+export async function measurePhase(driver: Driver, target: Target, shape: BodyShape, connections: number, seconds: number, drainMs: number): Promise<PhaseResult> {
+  const before = await rollupSum(target.db, shape);
+  const reads: { at: number; sum: number }[] = [];
+  let expected = Infinity;
+  let stopPolling = false;
+  const poller = (async () => {
+    while (!stopPolling) {
+      const sum = (await rollupSum(target.db, shape)) - before;
+      reads.push({ at: Date.now(), sum });
+      if (sum >= expected) return;
+      await sleep(POLL_MS);
+    }
+  })();
+  try {
+    const { latency, ...load } = await driver.run("load", { url: target.url, connections, seconds, post: shape }, (seconds + 120) * 1000);
+    const events = load.ok * shape.batch;
+    expected = events * sumPerEvent(shape.kind);
+    const deadline = Date.now() + drainMs;
+    while ((reads.at(-1)?.sum ?? 0) < expected && Date.now() < deadline) await sleep(POLL_MS);
+    stopPolling = true;
+    await poller;
+    await waitUntilQuiet(target.db, shape, drainMs);
+    const reached = reads.find((r) => r.sum >= expected);
+    const last = reads.at(-1) ?? { at: Date.now(), sum: 0 };
+    const endSeconds = ((reached ?? last).at - load.startedAt) / 1000;
+    const visibleEvents = reached ? events : last.sum / sumPerEvent(shape.kind);
+    return {
+      target: target.name,
+      shape,
+      connections,
+      requestsPerSecond: load.ok / load.seconds,
+      eventsPerSecond: events / load.seconds,
+      latency,
+      load,
+      events,
+      endToEnd: { seconds: endSeconds, eventsPerSecond: visibleEvents / endSeconds, complete: reached !== undefined },
+    };
+  } finally {
+    stopPolling = true;
+    await poller.catch(() => undefined);
+  }
+}
+
+/**
+ * Isolation between phases, not part of any figure: requests still in flight when the driver stopped
+ * may still be landing (a direct-write transaction of 1,000 events takes seconds). Waits until no
+ * other session of the database is busy and the phase's sum has stopped moving.
+ */
+async function waitUntilQuiet(db: Kysely<Database>, shape: BodyShape, maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let previous = -1;
+  while (Date.now() < deadline) {
+    const { rows } = await sql<{ busy: string }>`
+      SELECT count(*) AS busy FROM pg_stat_activity
+      WHERE datname = current_database() AND pid <> pg_backend_pid() AND state IS NOT NULL AND state <> 'idle'`.execute(db);
+    const sum = await rollupSum(db, shape);
+    if (Number(rows[0]?.busy ?? 0) === 0 && sum === previous) return;
+    previous = sum;
+    await sleep(250);
+  }
+}

@@ -1,0 +1,169 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import type { BodyKind } from "./bodies.js";
+import type { DatasetLoad } from "./load-dataset.js";
+import type { Machine } from "./machine.js";
+import type { FreshnessMeasure } from "./measure-freshness.js";
+import type { PhaseResult } from "./measure-ingest.js";
+import type { ProductsMeasure } from "./measure-products.js";
+import type { QueryResult } from "./measure-queries.js";
+import type { RawKind, RawResult } from "./measure-raw-postgres.js";
+import type { Latency } from "./stats.js";
+
+/** Everything one run measured, as saved under bench-results/. */
+export interface BenchResults {
+  date: string;
+  mode: "full" | "quick";
+  seconds: number;
+  machine: Machine;
+  ingest: PhaseResult[];
+  raw: RawResult[];
+  freshness: FreshnessMeasure;
+  dataset: DatasetLoad;
+  queries: QueryResult[];
+  products: ProductsMeasure;
+}
+
+export interface Row {
+  figure: string;
+  tally: string;
+  directWrite: string;
+  vsDirectWrite: string;
+  rawPostgres: string;
+  vsRaw: string;
+  target: string;
+  met: string;
+}
+
+const int = (n: number) => (Number.isFinite(n) ? (Math.round(n) || 0).toLocaleString("en") : "—");
+const ms = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : Math.round(n).toLocaleString("en")) : "—");
+const pair = (l: Latency) => `${ms(l.p50)} / ${ms(l.p99)}`;
+const ratio = (a: number, b: number) => (Number.isFinite(a / b) && b > 0 ? `${(a / b).toFixed(2)}×` : "—");
+const mark = (ok: boolean, why = "") => (ok ? "met" : `NOT met${why ? ` (${why})` : ""}`);
+
+const LABELS: Record<BodyKind, string> = {
+  message: "single message",
+  "messages-array": "messages, JSON arrays",
+  "messages-ndjson": "messages, NDJSON",
+  counters: "counters, JSON arrays",
+  flows: "flows, JSON arrays",
+};
+const RAW_OF: Partial<Record<BodyKind, RawKind>> = { "messages-array": "messages", "messages-ndjson": "messages", counters: "counters", flows: "flows" };
+
+/** The one table: a row per figure, Tally against the references where there is one. */
+export function tableRows(r: BenchResults): Row[] {
+  const rows: Row[] = [];
+  const blank = { directWrite: "", vsDirectWrite: "", rawPostgres: "", vsRaw: "", target: "", met: "" };
+  const phase = (target: PhaseResult["target"], kind: BodyKind) => r.ingest.find((p) => p.target === target && p.shape.kind === kind);
+  const kinds = [...new Set(r.ingest.map((p) => p.shape.kind))];
+
+  for (const kind of kinds) {
+    const ours = phase("tally", kind);
+    const ref = phase("reference", kind);
+    if (!ours) continue;
+    const per = kind === "message" ? "" : ` of ${ours.shape.batch.toLocaleString("en")}`;
+    const refRps = ref?.requestsPerSecond ?? NaN;
+    if (kind === "message") {
+      const vs = ours.requestsPerSecond / refRps;
+      rows.push({
+        ...blank,
+        figure: `ingest, ${LABELS[kind]}: requests/s (${ours.connections} conn.)`,
+        tally: int(ours.requestsPerSecond),
+        directWrite: int(refRps),
+        vsDirectWrite: ratio(ours.requestsPerSecond, refRps),
+        target: "≥ 1.5× direct-write",
+        met: mark(vs >= 1.5),
+      });
+      rows.push({ ...blank, figure: `ingest, ${LABELS[kind]}: p50 / p99 ms`, tally: pair(ours.latency), directWrite: ref ? pair(ref.latency) : "—" });
+    } else {
+      rows.push({
+        ...blank,
+        figure: `ingest, ${LABELS[kind]}${per}: events/s (${ours.connections} conn.)`,
+        tally: int(ours.eventsPerSecond),
+        directWrite: int(ref?.eventsPerSecond ?? NaN),
+        vsDirectWrite: ratio(ours.eventsPerSecond, ref?.eventsPerSecond ?? NaN),
+      });
+    }
+  }
+  for (const kind of kinds) {
+    const ours = phase("tally", kind);
+    const ref = phase("reference", kind);
+    if (!ours) continue;
+    const raw = r.raw.find((x) => x.kind === RAW_OF[kind]);
+    const e2e = ours.endToEnd.eventsPerSecond;
+    const row: Row = {
+      ...blank,
+      figure: `end to end, ${LABELS[kind]}: events/s into Postgres${ours.endToEnd.complete ? "" : " (INCOMPLETE)"}`,
+      tally: int(e2e),
+      directWrite: int(ref?.endToEnd.eventsPerSecond ?? NaN),
+      vsDirectWrite: ratio(e2e, ref?.endToEnd.eventsPerSecond ?? NaN),
+      rawPostgres: raw ? int(raw.eventsPerSecond) : "",
+      vsRaw: raw ? ratio(e2e, raw.eventsPerSecond) : "",
+    };
+    if (kind === "messages-array" && raw) {
+      const vsRaw = e2e / raw.eventsPerSecond;
+      row.target = "≥ 20,000/s and ≥ 0.6× raw";
+      row.met = mark(e2e >= 20_000 && vsRaw >= 0.6, [e2e < 20_000 ? "< 20,000/s" : "", vsRaw < 0.6 ? "< 0.6× raw" : ""].filter(Boolean).join(", "));
+    }
+    rows.push(row);
+  }
+  const f = r.freshness;
+  rows.push({
+    ...blank,
+    // The 202s' own latency says whether ingest kept up with the rate at all.
+    figure: `freshness, 202 → visible in query API, at ${int(f.rate)} msg/s (½ max): p50 / p99 ms (${f.freshness.count} sampled${f.neverSeen ? `, ${f.neverSeen} never seen` : ""}; 202 itself took ${pair(f.ack)})`,
+    tally: pair(f.freshness),
+    target: "p99 ≤ 1,000 ms",
+    met: mark(f.freshness.p99 <= 1_000 && f.neverSeen === 0),
+  });
+  for (const q of r.queries) {
+    rows.push({
+      ...blank,
+      figure: `query, ${q.name}: p50 / p99 ms (${int(q.requestsPerSecond)} req/s${q.non2xx ? `, ${q.non2xx} failed` : ""})`,
+      tally: pair(q.latency),
+      target: "p99 ≤ 20 ms",
+      met: mark(q.latency.p99 <= 20 && q.non2xx === 0),
+    });
+  }
+  const p = r.products;
+  const gib = p.bytes / 1024 ** 3;
+  const size = gib >= 1 ? `${gib.toFixed(1)} GiB` : `${(p.bytes / 1e6).toFixed(0)} MB`;
+  rows.push({ ...blank, figure: `products, one ${size} body: MB/s to 202`, tally: p.megabytesPerSecond.toFixed(1), target: "≥ 40 MB/s", met: mark(p.megabytesPerSecond >= 40) });
+  rows.push({
+    ...blank,
+    figure: `products: ingest peak RSS, MiB (before: ${int(p.rssBeforeMiB)}${p.peakIsSinceStart ? "; peak since start" : ""})`,
+    tally: int(p.peakRssMiB),
+    target: "< 256 MiB",
+    met: mark(p.peakRssMiB < 256),
+  });
+  return rows;
+}
+
+const HEADER: Row = {
+  figure: "figure",
+  tally: "Tally",
+  directWrite: "direct-write",
+  vsDirectWrite: "× d-w",
+  rawPostgres: "raw Postgres",
+  vsRaw: "× raw",
+  target: "target",
+  met: "",
+};
+
+/** The rows as one Markdown table, columns padded so it also reads in a terminal. */
+export function formatTable(rows: Row[]): string {
+  const keys = Object.keys(HEADER) as (keyof Row)[];
+  const all = [HEADER, ...rows];
+  const width = (k: keyof Row) => Math.max(...all.map((r) => [...r[k]].length));
+  const line = (r: Row) => `| ${keys.map((k) => (k === "figure" || k === "target" || k === "met" ? r[k].padEnd(width(k)) : r[k].padStart(width(k)))).join(" | ")} |`;
+  const rule = `|${keys.map((k) => `${k === "figure" || k === "target" || k === "met" ? ":" : "-"}${"-".repeat(width(k))}${k === "figure" || k === "target" || k === "met" ? "-" : ":"}`).join("|")}|`;
+  return [line(HEADER), rule, ...rows.map(line)].join("\n");
+}
+
+/** Saves the run as bench-results/<date>-<mode>.json at the repository's root. */
+export async function saveResults(results: BenchResults, rows: Row[]): Promise<string> {
+  const dir = new URL("../../bench-results/", import.meta.url);
+  await mkdir(dir, { recursive: true });
+  const file = new URL(`${results.date.replaceAll(":", "-")}-${results.mode}.json`, dir);
+  await writeFile(file, `${JSON.stringify({ ...results, table: rows }, null, 2)}\n`);
+  return file.pathname;
+}
