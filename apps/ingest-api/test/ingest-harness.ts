@@ -60,11 +60,11 @@ export async function startIngest(env: Record<string, string> = {}, shared?: Sha
     /** Every job waiting in the flows queue. */
     flowJobs: (): Promise<Job<FlowsJob>[]> => waiting(queues.flows),
     /** POSTs a body as bytes, so fetch adds no Content-Type of its own. */
-    post(path: string, body: string | object, headers: Record<string, string> = { "content-type": "application/json" }) {
+    post(path: string, body: string | Buffer | object, headers: Record<string, string> = { "content-type": "application/json" }) {
       return fetch(`${server.url}${path}`, {
         method: "POST",
         headers,
-        body: Buffer.from(typeof body === "string" ? body : JSON.stringify(body)),
+        body: Buffer.isBuffer(body) ? body : Buffer.from(typeof body === "string" ? body : JSON.stringify(body)),
       });
     },
     async close() {

@@ -92,6 +92,17 @@ describe("POST /v1/messages", () => {
     expect(await ingest.messageJobs()).toEqual([]);
   });
 
+  it("rejects a body that is not UTF-8 with 400 instead of storing U+FFFD, and queues nothing", async () => {
+    const body = Buffer.concat([Buffer.from('{"customerId": 1, "amount": "1", "uuid": "00000000-0000-4000-8000-000000000001", "type": "'), Buffer.from([0xff]), Buffer.from('"}')]);
+    expect((await expectProblem(await ingest.post("/v1/messages", body), 400)).detail).toContain("UTF-8");
+    expect(await ingest.messageJobs()).toEqual([]);
+  });
+
+  it("rejects a type Postgres cannot store with 422", async () => {
+    const problem = await expectProblem(await ingest.post("/v1/messages", message(1, { type: "a\u0000" })), 422);
+    expect(problem.errors?.map((e) => e.path)).toEqual(["type"]);
+  });
+
   it.each(["text/plain", "application/xml", "application/json; charset=latin1"])("rejects Content-Type %s with 415", async (type) => {
     await expectProblem(await ingest.post("/v1/messages", JSON.stringify(message(1)), { "content-type": type }), 415);
     expect(await ingest.messageJobs()).toEqual([]);

@@ -42,11 +42,23 @@ export function readJsonBody(limit: number): RequestHandler[] {
  * `batch` says whether the body was a list, so errors name items by index only when there are several.
  */
 export function parseItems(body: unknown, contentType: string | undefined): { items: unknown[]; batch: boolean } {
-  const text = Buffer.isBuffer(body) ? body.toString("utf8") : "";
+  const text = Buffer.isBuffer(body) ? decodeUtf8(body, "the body") : "";
   if (text.trim() === "") throw malformedJson("the body is empty");
   if (bodyFormat(contentType) === "ndjson") return { items: parseNdjson(text), batch: true };
   const value = parseJson(text, "the body");
   return Array.isArray(value) ? { items: value, batch: true } : { items: [value], batch: false };
+}
+
+/** Fails on bytes that are not UTF-8, rather than turning them into U+FFFD: such a body is not JSON text (RFC 8259 §8.1). */
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** The bytes as text, or a 400 naming `what` if they are not UTF-8. */
+export function decodeUtf8(bytes: Uint8Array, what: string): string {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    throw malformedJson(`${what} is not UTF-8 text`);
+  }
 }
 
 function parseNdjson(text: string): unknown[] {

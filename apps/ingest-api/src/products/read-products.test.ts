@@ -81,3 +81,21 @@ describe("readProducts and what Postgres cannot store", () => {
     expect((await read('[{"id": 1, "a": "\\\\u0000", "b": "\\ud83d\\ude00"}]')).count).toBe(1);
   });
 });
+
+describe("readProducts and hostile bodies", () => {
+  it("takes a product nested thousands of levels deep without overflowing the stack", async () => {
+    const deep = `${"[".repeat(5000)}1${"]".repeat(5000)}`;
+    expect((await read(`[{"id": "deep", "d": ${deep}}]`)).count).toBe(1);
+    const bad = `${"[".repeat(5000)}"\\u0000"${"]".repeat(5000)}`;
+    const error = (await read(`[{"id": "deep", "d": ${bad}}]`).catch((e: unknown) => e)) as HttpError;
+    expect(error.status).toBe(422);
+  });
+
+  it("answers bytes that are not UTF-8 with 400 instead of storing U+FFFD", async () => {
+    const text = Buffer.concat([Buffer.from('[{"id": "a", "name": "'), Buffer.from([0xff]), Buffer.from('"}]')]);
+    const batches: unknown[] = [];
+    const error = (await readProducts((async function* () { yield text; })(), limits, async (b) => void batches.push(b)).catch((e: unknown) => e)) as HttpError;
+    expect(error.status).toBe(400);
+    expect(error.detail).toContain("UTF-8");
+  });
+});

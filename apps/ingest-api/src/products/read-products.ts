@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { malformedJson, payloadTooLarge, toFieldErrors, validationFailed, type FieldError } from "@tally/shared/http";
 import { productSchema } from "@tally/shared/schemas";
+import { decodeUtf8 } from "../body/read-json-body.js";
 import { findUnstorable } from "./storable.js";
 import { ElementTooLargeError, MalformedJsonError, splitJsonArray } from "@tally/shared/json";
 
@@ -58,7 +59,7 @@ export async function readProducts(
 
   try {
     for await (const element of splitJsonArray(metered(), { maxElementBytes: maxProductBytes })) {
-      const document = element.toString("utf8");
+      const document = decodeUtf8(element, `product [${position}]`);
       const value = parseElement(document, position);
       const result = productSchema.safeParse(value);
       const invalid = result.success ? findUnstorable(value, document, [position]) : undefined;

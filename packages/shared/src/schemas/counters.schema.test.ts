@@ -43,3 +43,19 @@ describe("counterSchema", () => {
     expect(failingPaths({ timestamp: 1, ["x".repeat(253)]: 1 })).toEqual([]);
   });
 });
+
+describe("counterSchema, hostile keys", () => {
+  it("names every bad field at once", () => {
+    expect(failingPaths(JSON.parse('{"timestamp": "soon", "": 1, "A": -1, "B": 2}')).sort()).toEqual(["", "A", "timestamp"]);
+  });
+
+  it("refuses __proto__ as a domain instead of silently dropping its count", () => {
+    expect(failingPaths(JSON.parse('{"timestamp": 1, "__proto__": 1, "a": 1}'))).toEqual(["__proto__"]);
+    expect(failingPaths(JSON.parse('{"timestamp": 1, "a": 1, "__proto__": "1"}'))).toEqual(["__proto__"]);
+  });
+
+  it("refuses a domain Postgres cannot store", () => {
+    expect(failingPaths({ timestamp: 1, "a\u0000": 1 })).toEqual(["a\u0000"]);
+    expect(failingPaths({ timestamp: 1, "\ud800": 1 })).toEqual(["\ud800"]);
+  });
+});

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isStorableText, STORABLE_TEXT } from "./storable-text.js";
 
 /** The largest Unix second we take: 9999-12-31T23:59:59Z. */
 const MAX_TIMESTAMP = 253_402_300_799;
@@ -18,22 +19,42 @@ const requests = z
   .min(0, { error: "must be a non-negative integer count" })
   .max(Number.MAX_SAFE_INTEGER, { error: "must be at most 2^53-1" });
 
+/** Why a key cannot be a domain, or undefined if it can. */
+function domainProblem(domain: string): string | undefined {
+  if (domain.length === 0 || domain.length > MAX_DOMAIN_LENGTH) return `a domain must be 1 to ${MAX_DOMAIN_LENGTH} characters`;
+  if (!isStorableText(domain)) return STORABLE_TEXT;
+  // JSON.parse keeps "__proto__" as a key, but copying the object (as validation does) would lose it.
+  if (domain === "__proto__") return '"__proto__" is not accepted as a domain';
+  return undefined;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
 /**
  * `{"timestamp": 1608102631, "A": 3, "B": 4}`: requests per domain at one second. Every key but
  * `timestamp` is a domain (1–253 characters) and its count.
+ *
+ * Every field is checked up front, on the object as parsed, so that a 422 names every bad one (the
+ * shape below alone would stop at the first kind of problem) and no key can slip past as `__proto__`.
+ * The shape still describes the counter, for the OpenAPI document.
  */
-export const counterSchema = z
-  .object({ timestamp })
-  .catchall(requests)
-  .superRefine((counter, ctx) => {
-    const domains = Object.keys(counter).filter((k) => k !== "timestamp");
-    if (domains.length === 0) ctx.addIssue({ code: "custom", path: [], message: "must name at least one domain besides timestamp" });
+export const counterSchema = z.preprocess(
+  (raw, ctx) => {
+    if (!isObject(raw)) return raw;
+    const report = (path: PropertyKey[], message: string) => ctx.addIssue({ code: "custom", path, message, input: raw });
+    const stamp = timestamp.safeParse(raw.timestamp);
+    if (!stamp.success) report(["timestamp"], stamp.error.issues[0]?.message ?? "is invalid");
+    const domains = Object.keys(raw).filter((key) => key !== "timestamp");
+    if (domains.length === 0) report([], "must name at least one domain besides timestamp");
     for (const domain of domains) {
-      if (domain.length === 0 || domain.length > MAX_DOMAIN_LENGTH) {
-        ctx.addIssue({ code: "custom", path: [domain], message: `a domain must be 1 to ${MAX_DOMAIN_LENGTH} characters` });
-      }
+      const count = requests.safeParse(raw[domain]);
+      const problem = domainProblem(domain) ?? (count.success ? undefined : count.error.issues[0]?.message);
+      if (problem) report([domain], problem);
     }
-  });
+    return raw;
+  },
+  z.object({ timestamp }).catchall(requests),
+);
 
 export type Counter = z.output<typeof counterSchema>;
 

@@ -24,3 +24,10 @@ describe("flowSchema", () => {
     expect(failingPaths({ ...valid, [field]: Number.MAX_SAFE_INTEGER })).toEqual([]);
   });
 });
+
+describe("flowSchema, text Postgres cannot store", () => {
+  it.each(["src_app", "dest_app", "vpc_id"])("rejects U+0000 or an unpaired surrogate in %s", (field) => {
+    expect(failingPaths({ ...valid, [field]: "a\u0000" })).toEqual([field]);
+    expect(failingPaths({ ...valid, [field]: "\ud83d" })).toEqual([field]);
+  });
+});

@@ -1,11 +1,13 @@
 import { z } from "zod";
+import { isStorableText, STORABLE_TEXT } from "./storable-text.js";
 
 export const MAX_FLOW_NAME_LENGTH = 255;
 
 const name = z
   .string({ error: "must be a string" })
   .min(1, { error: "must not be empty" })
-  .max(MAX_FLOW_NAME_LENGTH, { error: `must be at most ${MAX_FLOW_NAME_LENGTH} characters` });
+  .max(MAX_FLOW_NAME_LENGTH, { error: `must be at most ${MAX_FLOW_NAME_LENGTH} characters` })
+  .refine(isStorableText, { error: STORABLE_TEXT });
 
 const NON_NEGATIVE = "must be an integer from 0 to 2^53-1";
 const nonNegative = z

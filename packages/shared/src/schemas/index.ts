@@ -1,4 +1,5 @@
 export * from "./messages.schema.js";
 export * from "./counters.schema.js";
+export * from "./storable-text.js";
 export * from "./flows.schema.js";
 export * from "./products.schema.js";

@@ -77,3 +77,9 @@ describe("messageSchema", () => {
     expect(failingPaths({}).sort()).toEqual(["amount", "customerId", "type", "uuid"]);
   });
 });
+
+describe("messageSchema, text Postgres cannot store", () => {
+  it.each(["a\u0000", "\ud800", "x\udc00"])("rejects type %j", (type) => {
+    expect(failingPaths({ ...valid, type })).toEqual(["type"]);
+  });
+});
