@@ -16,6 +16,14 @@ describe("parseIsoInstant", () => {
     expect(parseIsoInstant(text)).toBe(ms);
   });
 
+  it.each(["2026-11-23T14:00:00.0001Z", "2026-11-23T14:00:00.000000001Z"])("refuses %j: finer than a millisecond and not zero", (text) => {
+    expect(parseIsoInstant(text)).toBeUndefined();
+  });
+
+  it("reads a zero fraction finer than a millisecond", () => {
+    expect(parseIsoInstant("2026-11-23T14:00:00.000000Z")).toBe(Date.UTC(2026, 10, 23, 14));
+  });
+
   it.each(["", "yesterday", "2026-02-30", "2026-13-01", "2026-11-23T24:00:00Z", "2026-11-23 14:00", "1700000000", "2026-11-23T14:00:00+1"])(
     "refuses %j",
     (text) => {

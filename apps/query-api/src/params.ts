@@ -1,3 +1,4 @@
+import { isStorableText, STORABLE_TEXT } from "@tally/shared/schemas";
 import { z } from "zod";
 
 const HOUR_MS = 3_600_000;
@@ -13,6 +14,8 @@ export function parseIsoInstant(text: string): number | undefined {
   const m = ISO_INSTANT.exec(text);
   if (!m) return undefined;
   const [, y, mo, d, h = "0", mi = "0", s = "0", frac = "0", zone] = m;
+  // Milliseconds are the finest a Date holds: a finer non-zero fraction is not on any whole hour.
+  if (/[1-9]/.test(frac.slice(3))) return undefined;
   const parts = [Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)] as const;
   const utc = Date.UTC(...parts, Number(frac.slice(0, 3).padEnd(3, "0")));
   const back = new Date(utc);
@@ -29,8 +32,13 @@ function zoneOffsetMs(zone: string | undefined): number {
   return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
 }
 
-/** A query parameter given once, as a string; `?a=1&a=2` is an error rather than a silent pick. */
-export const single = z.string({ error: (issue) => (issue.input === undefined ? "is required" : "must be given once") });
+/**
+ * A query parameter given once, as a string; `?a=1&a=2` is an error rather than a silent pick, and so
+ * is text Postgres cannot take as a parameter.
+ */
+export const single = z
+  .string({ error: (issue) => (issue.input === undefined ? "is required" : "must be given once") })
+  .refine(isStorableText, { error: STORABLE_TEXT });
 
 /** An instant on a whole UTC hour, as a Date. */
 export const hourInstant = single.transform((text, ctx) => {

@@ -107,6 +107,7 @@ describe("validation", () => {
     ["size", "hour=5&size=1001"],
     ["cursor", "hour=5&cursor=not-a-cursor"],
     ["cursor", `hour=5&cursor=${Buffer.from('["x"]').toString("base64url")}`],
+    ["cursor", `hour=0&cursor=${Buffer.from('[0,"\\u0000","a","b"]').toString("base64url")}`],
   ])("answers 422 naming %s for ?%s", async (field, query) => {
     const problem = await expectProblem(await get(query), 422);
     expect(problem.errors?.map((e) => e.path)).toEqual([field]);

@@ -125,6 +125,8 @@ describe("GET /v1/stats/messages", () => {
     ["customerId", "from=2026-11-23&to=2026-11-24&customerId=9007199254740992"],
     ["customerId", "from=2026-11-23&to=2026-11-24&customerId=abc"],
     ["type", `from=2026-11-23&to=2026-11-24&type=${"x".repeat(129)}`],
+    ["type", "from=2026-11-23&to=2026-11-24&type=%00"],
+    ["from", "from=2026-11-23T00:00:00.0001Z&to=2026-11-24"],
     ["page", "from=2026-11-23&to=2026-11-24&page=0"],
     ["size", "from=2026-11-23&to=2026-11-24&size=0"],
     ["size", "from=2026-11-23&to=2026-11-24&size=1001"],

@@ -74,6 +74,11 @@ describe("GET /v1/products/:id", () => {
     expect(problem.errors?.map((e) => e.path)).toEqual(["id"]);
   });
 
+  it("answers 422 naming id for an id Postgres cannot take (U+0000)", async () => {
+    const problem = await expectProblem(await get("a\u0000b"), 422);
+    expect(problem.errors?.map((e) => e.path)).toEqual(["id"]);
+  });
+
   it("answers 405 with Allow for another method", async () => {
     const res = await fetch(`${server.url}/v1/products/sku-1`, { method: "POST" });
     await expectProblem(res, 405);

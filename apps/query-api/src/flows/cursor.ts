@@ -1,3 +1,5 @@
+import { isStorableText } from "@tally/shared/schemas";
+
 /** Where a cursor walk stands: the last key handed out, within one hour. */
 export interface FlowKey {
   hour: number;
@@ -18,6 +20,7 @@ export function decodeCursor(cursor: string): FlowKey | undefined {
     if (!Array.isArray(value) || value.length !== 4) return undefined;
     const [hour, srcApp, destApp, vpcId] = value as unknown[];
     if (!Number.isSafeInteger(hour) || typeof srcApp !== "string" || typeof destApp !== "string" || typeof vpcId !== "string") return undefined;
+    if (![srcApp, destApp, vpcId].every(isStorableText)) return undefined;
     return { hour: hour as number, srcApp, destApp, vpcId };
   } catch {
     return undefined;
