@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { run } from "../src/cli.js";
 import type { Summary } from "../src/summary.js";
+import { startSystem, type System } from "@tally/testing";
 
 export type SummaryJson = ReturnType<Summary["toJSON"]>;
 
@@ -47,3 +48,10 @@ export function spawnCli(args: string[]) {
 }
 
 export const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
+
+/** A live system with one worker, and a temporary folder for input files; `stop` removes both. */
+export async function startSystemWithDir(): Promise<{ system: System; dir: Awaited<ReturnType<typeof tempDir>>; stop(): Promise<void> }> {
+  const [system, dir] = await Promise.all([startSystem(), tempDir()]);
+  await system.start("aggregator-worker");
+  return { system, dir, stop: async () => void (await Promise.all([system.stop(), dir.remove()])) };
+}

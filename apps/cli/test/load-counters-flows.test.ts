@@ -1,17 +1,15 @@
 import { stat, truncate } from "node:fs/promises";
-import { eventually, startSystem, type System } from "@tally/testing";
+import { eventually, type System } from "@tally/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { load, tempDir, writeJsonArray } from "./helpers.js";
+import { load, startSystemWithDir, type tempDir, writeJsonArray } from "./helpers.js";
 
 let system: System;
 let dir: Awaited<ReturnType<typeof tempDir>>;
+let stop: (() => Promise<void>) | undefined;
 beforeAll(async () => {
-  [system, dir] = await Promise.all([startSystem(), tempDir()]);
-  await system.start("aggregator-worker");
+  ({ system, dir, stop } = await startSystemWithDir());
 });
-afterAll(async () => {
-  await Promise.all([system?.stop(), dir?.remove()]);
-});
+afterAll(() => stop?.());
 
 describe("tally load counters", () => {
   it("loads a JSON array file of counters, and the hour's top domains add up", async () => {

@@ -1,17 +1,15 @@
-import { eventually, startSystem, type System } from "@tally/testing";
+import { eventually, type System } from "@tally/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../src/cli.js";
-import { load, tempDir, uuid, writeNdjson } from "./helpers.js";
+import { load, startSystemWithDir, type tempDir, uuid, writeNdjson } from "./helpers.js";
 
 let system: System;
 let dir: Awaited<ReturnType<typeof tempDir>>;
+let stop: (() => Promise<void>) | undefined;
 beforeAll(async () => {
-  [system, dir] = await Promise.all([startSystem(), tempDir()]);
-  await system.start("aggregator-worker");
+  ({ system, dir, stop } = await startSystemWithDir());
 });
-afterAll(async () => {
-  await Promise.all([system?.stop(), dir?.remove()]);
-});
+afterAll(() => stop?.());
 
 type Stats = { items: { customerId: number; type: string; count: number; totalAmount: string }[] };
 

@@ -1,16 +1,14 @@
-import { eventually, startSystem, type System } from "@tally/testing";
+import { eventually, type System } from "@tally/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { load, tempDir, writeJsonArray } from "./helpers.js";
+import { load, startSystemWithDir, type tempDir, writeJsonArray } from "./helpers.js";
 
 let system: System;
 let dir: Awaited<ReturnType<typeof tempDir>>;
+let stop: (() => Promise<void>) | undefined;
 beforeAll(async () => {
-  [system, dir] = await Promise.all([startSystem(), tempDir()]);
-  await system.start("aggregator-worker");
+  ({ system, dir, stop } = await startSystemWithDir());
 });
-afterAll(async () => {
-  await Promise.all([system?.stop(), dir?.remove()]);
-});
+afterAll(() => stop?.());
 
 describe("tally load products", () => {
   it("sends the file as one body, then reports the same file again as rejected (403) with the API's reason", async () => {

@@ -1,25 +1,17 @@
-import { createDb, type Database } from "@tally/shared/db";
-import { createMetricsRegistry } from "@tally/shared/http";
-import { createLogger } from "@tally/shared/logger";
-import { createTestDatabase, expectProblem, listen, type TestDatabase } from "@tally/testing";
-import type { Kysely } from "kysely";
+import { createTestDatabase, expectProblem, type TestDatabase } from "@tally/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../src/app.js";
+import { serveQueryApi } from "./serve-query-api.js";
 
 const KEY = "query-key-0123456789";
 let database: TestDatabase;
-let readOnly: Kysely<Database>;
-let server: Awaited<ReturnType<typeof listen>>;
+let server: Awaited<ReturnType<typeof serveQueryApi>>;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  readOnly = createDb(database.url, { readOnly: true });
-  const app = createApp({ db: readOnly, logger: createLogger("query-api", "silent"), registry: createMetricsRegistry("query-api"), clock: Date.now, apiKeys: [KEY] });
-  server = await listen(app);
+  server = await serveQueryApi(database.url, { apiKeys: [KEY] });
 });
 afterAll(async () => {
   await server.close();
-  await readOnly.destroy();
   await database.drop();
 });
 

@@ -1,10 +1,6 @@
-import { createDb, type Database } from "@tally/shared/db";
-import { createMetricsRegistry } from "@tally/shared/http";
-import { createLogger } from "@tally/shared/logger";
-import { createTestDatabase, expectProblem, listen, type TestDatabase } from "@tally/testing";
-import type { Kysely } from "kysely";
+import { createTestDatabase, expectProblem, type TestDatabase } from "@tally/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../src/app.js";
+import { serveQueryApi } from "./serve-query-api.js";
 
 interface FlowsPage {
   items: { src_app: string; dest_app: string; vpc_id: string; hour: number; bytes_tx: number | string; bytes_rx: number | string }[];
@@ -15,8 +11,7 @@ interface FlowsPage {
 }
 
 let database: TestDatabase;
-let readOnly: Kysely<Database>;
-let server: Awaited<ReturnType<typeof listen>>;
+let server: Awaited<ReturnType<typeof serveQueryApi>>;
 
 const key = (i: number) => ({ src_app: `app-${String(i).padStart(3, "0")}`, dest_app: i % 2 ? "db" : "cache", vpc_id: "vpc-0" });
 
@@ -37,13 +32,10 @@ beforeAll(async () => {
   database = await createTestDatabase();
   await insertFlows(5, Array.from({ length: 120 }, (_, i) => key(i)));
   await insertFlows(6, [{ ...key(0), bytes_tx: "9007199254740993" }]);
-  readOnly = createDb(database.url, { readOnly: true });
-  const app = createApp({ db: readOnly, logger: createLogger("query-api", "silent"), registry: createMetricsRegistry("query-api"), clock: Date.now });
-  server = await listen(app);
+  server = await serveQueryApi(database.url);
 });
 afterAll(async () => {
   await server.close();
-  await readOnly.destroy();
   await database.drop();
 });
 

@@ -1,14 +1,12 @@
-import { createDb, type Database } from "@tally/shared/db";
-import { createMetricsRegistry } from "@tally/shared/http";
-import { createLogger } from "@tally/shared/logger";
-import { createTestDatabase, expectProblem, listen, type TestDatabase } from "@tally/testing";
+import type { Database } from "@tally/shared/db";
+import { createTestDatabase, expectProblem, type TestDatabase } from "@tally/testing";
 import { sql, type Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../src/app.js";
+import { serveQueryApi } from "./serve-query-api.js";
 
 let database: TestDatabase;
 let readOnly: Kysely<Database>;
-let server: Awaited<ReturnType<typeof listen>>;
+let server: Awaited<ReturnType<typeof serveQueryApi>>;
 
 const h = (hour: number) => new Date(Date.UTC(2026, 10, 23, hour));
 const rollupRows = [
@@ -24,12 +22,11 @@ const rollupRows = [
 beforeAll(async () => {
   database = await createTestDatabase();
   await database.db.insertInto("message_rollup").values(rollupRows).execute();
-  readOnly = createDb(database.url, { readOnly: true });
-  server = await listen(createApp({ db: readOnly, logger: createLogger("query-api", "silent"), registry: createMetricsRegistry("query-api"), clock: Date.now }));
+  server = await serveQueryApi(database.url);
+  readOnly = server.readOnly;
 });
 afterAll(async () => {
   await server.close();
-  await readOnly.destroy();
   await database.drop();
 });
 

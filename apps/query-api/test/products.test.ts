@@ -1,14 +1,9 @@
-import { createDb, type Database } from "@tally/shared/db";
-import { createMetricsRegistry } from "@tally/shared/http";
-import { createLogger } from "@tally/shared/logger";
-import { createTestDatabase, expectProblem, listen, type TestDatabase } from "@tally/testing";
-import type { Kysely } from "kysely";
+import { createTestDatabase, expectProblem, type TestDatabase } from "@tally/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../src/app.js";
+import { serveQueryApi } from "./serve-query-api.js";
 
 let database: TestDatabase;
-let readOnly: Kysely<Database>;
-let server: Awaited<ReturnType<typeof listen>>;
+let server: Awaited<ReturnType<typeof serveQueryApi>>;
 
 const UPDATED_AT = "2026-11-23T13:00:00.123Z";
 
@@ -24,13 +19,10 @@ beforeAll(async () => {
   await insertProduct("7", JSON.stringify({ id: "7", name: "String of digits" }));
   await insertProduct("a/b c", JSON.stringify({ id: "a/b c" }));
   await insertProduct("big", '{"id": "big", "count": 12345678901234567890123, "ratio": 0.1000000000000000055511151231257827}');
-  readOnly = createDb(database.url, { readOnly: true });
-  const app = createApp({ db: readOnly, logger: createLogger("query-api", "silent"), registry: createMetricsRegistry("query-api"), clock: Date.now });
-  server = await listen(app);
+  server = await serveQueryApi(database.url);
 });
 afterAll(async () => {
   await server.close();
-  await readOnly.destroy();
   await database.drop();
 });
 

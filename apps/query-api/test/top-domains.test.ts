@@ -1,17 +1,12 @@
-import { createDb, type Database } from "@tally/shared/db";
-import { createMetricsRegistry } from "@tally/shared/http";
-import { createLogger } from "@tally/shared/logger";
-import { createTestDatabase, expectProblem, listen, type TestDatabase } from "@tally/testing";
-import type { Kysely } from "kysely";
+import { createTestDatabase, expectProblem, type TestDatabase } from "@tally/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../src/app.js";
+import { serveQueryApi } from "./serve-query-api.js";
 
 const NOW = Date.UTC(2026, 10, 23, 14, 54, 30); // 14:54:30: last minute 14:53, last hour 13:00
 const at = (h: number, m: number) => new Date(Date.UTC(2026, 10, 23, h, m));
 
 let database: TestDatabase;
-let readOnly: Kysely<Database>;
-let server: Awaited<ReturnType<typeof listen>>;
+let server: Awaited<ReturnType<typeof serveQueryApi>>;
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -30,13 +25,10 @@ beforeAll(async () => {
       { hour: at(14, 0), domain: "now", requests: 99 },
     ])
     .execute();
-  readOnly = createDb(database.url, { readOnly: true });
-  const app = createApp({ db: readOnly, logger: createLogger("query-api", "silent"), registry: createMetricsRegistry("query-api"), clock: () => NOW });
-  server = await listen(app);
+  server = await serveQueryApi(database.url, { clock: () => NOW });
 });
 afterAll(async () => {
   await server.close();
-  await readOnly.destroy();
   await database.drop();
 });
 
