@@ -46,7 +46,16 @@ export class HttpClient {
         res.on("aborted", () => done({ status: res.statusCode, headers: res.headers, body: Buffer.concat(parts).toString("utf8") }));
       });
       req.setTimeout(TIMEOUT_MS, () => req.destroy(new Error(`no answer within ${TIMEOUT_MS} ms`)));
-      req.on("error", (error) => done({ headers: {}, body: "", error: `${(error as NodeJS.ErrnoException).code ?? ""} ${error.message}`.trim() }));
+      req.on("error", (error) => {
+        // A kept-alive socket the server closed (idle timeout) just as we reused it: the server never saw
+        // the request, so sending it again is what Node's documentation advises, not a retry of ours.
+        if (req.reusedSocket && (error as NodeJS.ErrnoException).code === "ECONNRESET" && !settled) {
+          settled = true;
+          resolve(this.send(c));
+          return;
+        }
+        done({ headers: {}, body: "", error: `${(error as NodeJS.ErrnoException).code ?? ""} ${error.message}`.trim() });
+      });
       if (c.body) req.end(c.body);
       else req.end();
     });
