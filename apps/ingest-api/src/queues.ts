@@ -1,9 +1,9 @@
-import { randomUUID } from "node:crypto";
 import { serviceUnavailable, tooManyRequests } from "@tally/shared/http";
 import type { Logger } from "@tally/shared/logger";
 import {
   defaultJobOptions,
   MAX_EVENTS_PER_JOB,
+  newJobId,
   QUEUE_NAMES,
   type CountersJob,
   type FlowsJob,
@@ -73,7 +73,7 @@ export function createIngestQueues(connection: RedisConnection, { prefix, logger
   const connected = () => connection.status === "ready";
   const enqueuer = <E, J>(queue: Queue<J>, toJob: (events: E[], key: string) => J) => {
     const addJobs = (chunks: E[][], key: string) =>
-      addJobsOr503(connected, queue, chunks.map((chunk) => ({ name: queue.name, data: toJob(chunk, key), opts: { jobId: randomUUID() } })));
+      addJobsOr503(connected, queue, chunks.map((chunk) => ({ name: queue.name, data: toJob(chunk, key), opts: { jobId: newJobId() } })));
     const coalescer = createCoalescer<E>({ addJob: (events, key) => addJobs([events], key) });
     return (events: E[], key = "") => (events.length <= MAX_EVENTS_PER_JOB ? coalescer.add(events, key) : addJobs(chunk(events, MAX_EVENTS_PER_JOB), key));
   };
@@ -122,9 +122,9 @@ function chunk<E>(events: E[], size: number): E[][] {
 /**
  * Adds jobs atomically (all or none) and resolves once Redis has them, or throws 503. While the
  * connection is down nothing is attempted: BullMQ would wait for it to come back, the request would
- * hang, and the jobs could land after the client was told they had failed. Each job has a random id:
- * the worker's per-job ledgers key on it, and unlike BullMQ's counter it never starts again from 1
- * if Redis loses its data.
+ * hang, and the jobs could land after the client was told they had failed. Each job has a UUIDv7 id
+ * (`newJobId`): the worker's per-job ledgers key on it, and unlike BullMQ's counter it never starts
+ * again from 1 if Redis loses its data.
  */
 async function addJobsOr503<T>(connected: () => boolean, queue: Queue<T>, jobs: { name: string; data: T; opts: { jobId: string } }[]): Promise<void> {
   if (!connected()) throw serviceUnavailable("the queue is not reachable; nothing was accepted, try again");

@@ -4,6 +4,8 @@ import { z } from "zod";
 import { flowSchema } from "./schemas/flows.schema.js";
 import { messageSchema } from "./schemas/messages.schema.js";
 
+export { jobIdTime, newJobId } from "./job-id.js";
+
 /** BullMQ queue names, one per event kind. */
 export const QUEUE_NAMES = {
   messages: "messages",
