@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { countNewCounterJobs, type DomainCountRow } from "@tally/aggregator-worker/dist/counters/counters.repository.js";
 import { countNewFlowJobs, type FlowRow } from "@tally/aggregator-worker/dist/flows/flows.repository.js";
+import type { LedgerJob } from "@tally/aggregator-worker/dist/job-ledger.js";
 import { countNewMessages, type MessageRow } from "@tally/aggregator-worker/dist/messages/messages.repository.js";
 import type { Database } from "@tally/shared/db";
 import type { Kysely } from "kysely";
@@ -66,11 +67,11 @@ function batchMaker(kind: RawKind, base: number, { eventsPerJob, jobsPerBatch }:
   }
   if (kind === "counters") {
     return () => {
-      const jobIds: string[] = [];
+      const jobs: LedgerJob[] = [];
       const rows = new Map<string, DomainCountRow>();
       for (let j = 0; j < jobsPerBatch; j++) {
         const jobId = randomUUID();
-        jobIds.push(jobId);
+        jobs.push({ jobId, queuedAt: Date.now() });
         for (let c = 0; c < eventsPerJob; c++) {
           const { timestamp, domains } = counterAt(n++, base);
           const minute = timestamp - (timestamp % 60);
@@ -84,15 +85,15 @@ function batchMaker(kind: RawKind, base: number, { eventsPerJob, jobsPerBatch }:
         }
       }
       const all = [...rows.values()];
-      return { events, run: (db) => countNewCounterJobs(db, jobIds, all) };
+      return { events, run: (db) => countNewCounterJobs(db, jobs, all) };
     };
   }
   return () => {
-    const jobIds: string[] = [];
+    const jobs: LedgerJob[] = [];
     const rows = new Map<string, FlowRow>();
     for (let j = 0; j < jobsPerBatch; j++) {
       const jobId = randomUUID();
-      jobIds.push(jobId);
+      jobs.push({ jobId, queuedAt: Date.now() });
       for (let f = 0; f < eventsPerJob; f++) {
         const { srcApp, destApp, vpcId } = flowKey(n++);
         // Pre-aggregated per job and key, as the worker's toFlowRows does.
@@ -107,6 +108,6 @@ function batchMaker(kind: RawKind, base: number, { eventsPerJob, jobsPerBatch }:
       }
     }
     const all = [...rows.values()];
-    return { events, run: (db) => countNewFlowJobs(db, jobIds, all) };
+    return { events, run: (db) => countNewFlowJobs(db, jobs, all) };
   };
 }

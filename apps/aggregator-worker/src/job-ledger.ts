@@ -4,13 +4,27 @@ import { sql, type RawBuilder } from "kysely";
 export type JobLedger = "counter_job_ledger" | "flow_job_ledger";
 
 /**
+ * A job as its ledger records it. `queuedAt` (ms) dates its ledger partition and must be the same on
+ * every delivery: the time in the job's UUIDv7 id, which makes (id, queuedAt) exactly as unique as the
+ * id; for an id from elsewhere, BullMQ's timestamp, the same for every delivery of one job.
+ */
+export interface LedgerJob {
+  jobId: string;
+  queuedAt: number;
+}
+
+/**
  * `INSERT … RETURNING job_id` of the jobs never recorded before, in sorted order, for use as a
  * CTE: what joins against it is applied once per job, however often the job is delivered.
  */
-export function insertNewJobIds(ledger: JobLedger, jobIds: readonly string[]): RawBuilder<unknown> {
+export function insertNewJobIds(ledger: JobLedger, jobs: readonly LedgerJob[]): RawBuilder<unknown> {
   return sql`
-    INSERT INTO ${sql.table(ledger)} (job_id)
-    SELECT id FROM unnest(${jobIds}::text[]) AS id ORDER BY id
+    INSERT INTO ${sql.table(ledger)} (job_id, queued_at)
+    SELECT id, queued_at FROM unnest(
+      ${jobs.map((j) => j.jobId)}::text[],
+      ${jobs.map((j) => new Date(j.queuedAt).toISOString())}::timestamptz[]
+    ) AS job(id, queued_at) ORDER BY id
+    -- No conflict target: a legacy partition's unique index on job_id alone counts as a conflict too.
     ON CONFLICT DO NOTHING
     RETURNING job_id`;
 }

@@ -2,6 +2,7 @@ import type { Config } from "@tally/shared/config";
 import type { Database } from "@tally/shared/db";
 import type { Logger } from "@tally/shared/logger";
 import { sql, type Kysely } from "kysely";
+import { dropExpiredPartitions, ensurePartitions, timePartitionedTables } from "./partitions.js";
 
 const DAY_MS = 86_400_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
@@ -31,42 +32,53 @@ async function pruneMessageLedger(db: Kysely<Database>, before: Date): Promise<n
 }
 
 /**
- * Deletes message uuids, rollup rows, job-ledger entries and applied product uploads older than their
- * retention. An
- * applied upload's staging went with it when it was applied; an unapplied one is never pruned.
- * Safe to run anywhere, any time.
+ * Retention: forgets message uuids, drops the expired partitions of the time-partitioned rollups and
+ * job ledgers (and deletes the late rows their DEFAULT partitions caught), and deletes applied product
+ * uploads, each older than its retention. An applied upload's staging went with it when it was applied;
+ * an unapplied one is never pruned. Safe to run anywhere, any time.
  */
 export async function pruneExpired(db: Kysely<Database>, now: number, retention: Retention) {
   const before = (days: number) => new Date(now - days * DAY_MS);
-  const [uuids, minutes, hours, counterJobs, flowJobs, uploads] = await Promise.all([
+  const [uuids, partitions, uploads] = await Promise.all([
     pruneMessageLedger(db, before(retention.MESSAGE_LEDGER_RETENTION_DAYS)),
-    db.deleteFrom("domain_minute").where("minute", "<", before(retention.COUNTER_MINUTE_RETENTION_DAYS)).executeTakeFirst(),
-    db.deleteFrom("domain_hour").where("hour", "<", before(retention.COUNTER_HOUR_RETENTION_DAYS)).executeTakeFirst(),
-    db.deleteFrom("counter_job_ledger").where("folded_at", "<", before(retention.JOB_LEDGER_RETENTION_DAYS)).executeTakeFirst(),
-    db.deleteFrom("flow_job_ledger").where("folded_at", "<", before(retention.JOB_LEDGER_RETENTION_DAYS)).executeTakeFirst(),
+    Promise.all(timePartitionedTables(retention).map((spec) => dropExpiredPartitions(db, spec, now))),
     db.deleteFrom("product_uploads").where("applied_at", "<", before(retention.JOB_LEDGER_RETENTION_DAYS)).executeTakeFirst(),
   ]);
   return {
     uuids,
-    minutes: Number(minutes.numDeletedRows),
-    hours: Number(hours.numDeletedRows),
-    jobs: Number(counterJobs.numDeletedRows) + Number(flowJobs.numDeletedRows),
+    droppedPartitions: partitions.flatMap((p) => p.dropped),
+    lateRows: partitions.reduce((sum, p) => sum + p.lateRows, 0),
     uploads: Number(uploads.numDeletedRows),
   };
 }
 
+/** Creates the partitions of every time-partitioned table from now to a few periods ahead. */
+export async function createPartitionsAhead(db: Kysely<Database>, now: number, retention: Retention): Promise<string[]> {
+  const created: string[] = [];
+  // One table at a time: each creation briefly locks its table, and there is no hurry.
+  for (const spec of timePartitionedTables(retention)) created.push(...(await ensurePartitions(db, spec, now)));
+  return created;
+}
+
 /**
- * Prunes now and every ten minutes while the worker runs. Several workers pruning at once only
- * repeat each other's (idempotent) deletes. Returns a stop function.
+ * Creates partitions ahead and prunes, now and every ten minutes while the worker runs. Several workers
+ * doing it at once only skip or repeat each other's (idempotent) work; one that cannot get a lock
+ * in time tries again on its next pass. Returns a stop function.
  */
 export function startPruning(db: Kysely<Database>, config: Retention, logger: Logger, clock: () => number = Date.now): () => void {
-  const run = () =>
-    pruneExpired(db, clock(), config).then(
-      (deleted) => logger.debug({ deleted }, "pruned expired rows"),
-      (err: unknown) => logger.warn({ err }, "pruning failed; will try again"),
-    );
+  const run = async () => {
+    try {
+      const created = await createPartitionsAhead(db, clock(), config);
+      if (created.length > 0) logger.info({ created }, "created partitions ahead");
+      const pruned = await pruneExpired(db, clock(), config);
+      if (pruned.droppedPartitions.length > 0) logger.info({ dropped: pruned.droppedPartitions }, "dropped expired partitions");
+      logger.debug({ pruned }, "pruned expired rows");
+    } catch (err) {
+      logger.warn({ err }, "partition upkeep or pruning failed; will try again");
+    }
+  };
   void run();
-  const timer = setInterval(run, PRUNE_EVERY_MS);
+  const timer = setInterval(() => void run(), PRUNE_EVERY_MS);
   timer.unref();
   return () => clearInterval(timer);
 }

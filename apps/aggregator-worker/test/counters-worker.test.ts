@@ -1,3 +1,4 @@
+import { newJobId } from "@tally/shared/queues";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { foldCounters } from "../src/counters/fold-counters.js";
@@ -53,12 +54,16 @@ describe("counters worker", () => {
   it("counts a job re-added under the same id after it completed once", async () => {
     h.startWorkers();
     const data = { counters: [{ timestamp: T, counts: [["A", 1]] as [string, number][] }] };
-    await h.counters.add("counters", data, { jobId: "same-id" });
+    // An id as ingest makes them: the second add has another BullMQ timestamp, the same id and so the
+    // same ledger partition.
+    const jobId = newJobId();
+    await h.counters.add("counters", data, { jobId });
     await h.drained();
-    await (await h.counters.getJob("same-id"))?.remove();
-    await h.counters.add("counters", data, { jobId: "same-id" });
+    await (await h.counters.getJob(jobId))?.remove();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await h.counters.add("counters", data, { jobId });
     await h.drained();
-    expect(await (await h.counters.getJob("same-id"))?.getState()).toBe("completed");
+    expect(await (await h.counters.getJob(jobId))?.getState()).toBe("completed");
     expect(await table("domain_minute")).toEqual(["11-23T14:53 A=1"]);
   });
 });

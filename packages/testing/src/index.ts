@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadConfig, type Config } from "@tally/shared/config";
-import { createDb, migrateToLatest, type Database } from "@tally/shared/db";
+import { createDb, migrateTo, type Database } from "@tally/shared/db";
 import { Redis } from "ioredis";
 import { sql, type Kysely } from "kysely";
 import pg from "pg";
@@ -18,13 +18,16 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database of its own for one test file, so files run in parallel. */
-export async function createTestDatabase(serverUrl = SERVER_URL): Promise<TestDatabase> {
+/**
+ * A fresh, migrated database of its own for one test file, so files run in parallel. `upTo` stops at
+ * that migration: a database as an older release left it.
+ */
+export async function createTestDatabase(serverUrl = SERVER_URL, { upTo }: { upTo?: string } = {}): Promise<TestDatabase> {
   const name = `tally_test_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
   await admin(serverUrl, `CREATE DATABASE ${name}`);
   const url = withDatabase(serverUrl, name);
   const db = createDb(url, { max: 4 });
-  await migrateToLatest(db);
+  await migrateTo(db, upTo);
   return {
     url,
     db,

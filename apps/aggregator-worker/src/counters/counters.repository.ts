@@ -1,6 +1,6 @@
 import type { Database } from "@tally/shared/db";
 import { sql, type Kysely } from "kysely";
-import { insertNewJobIds } from "../job-ledger.js";
+import { insertNewJobIds, type LedgerJob } from "../job-ledger.js";
 
 /** Requests for one domain in one minute (epoch seconds, on the minute), from one job. */
 export interface DomainCountRow {
@@ -14,12 +14,12 @@ export interface DomainCountRow {
  * Records the jobs in the ledger and adds the counts of only the newly recorded ones to the minute
  * and hour rollups, in one statement (so one transaction): a job delivered twice counts once. Keys are
  * upserted in sorted order so concurrent workers take row locks in the same order.
- * `jobIds` must not repeat. Returns how many jobs were new.
+ * `jobs` must not repeat. Returns how many jobs were new.
  */
-export async function countNewCounterJobs(db: Kysely<Database>, jobIds: readonly string[], rows: readonly DomainCountRow[]): Promise<number> {
-  if (jobIds.length === 0) return 0;
+export async function countNewCounterJobs(db: Kysely<Database>, jobs: readonly LedgerJob[], rows: readonly DomainCountRow[]): Promise<number> {
+  if (jobs.length === 0) return 0;
   const { rows: result } = await sql<{ fresh: string }>`
-    WITH fresh AS (${insertNewJobIds("counter_job_ledger", jobIds)}),
+    WITH fresh AS (${insertNewJobIds("counter_job_ledger", jobs)}),
     ev AS (
       SELECT ev.* FROM unnest(
         ${rows.map((r) => r.jobId)}::text[],

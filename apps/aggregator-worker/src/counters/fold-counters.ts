@@ -1,19 +1,20 @@
 import type { Database } from "@tally/shared/db";
-import type { CountersJob } from "@tally/shared/queues";
+import { jobIdTime, type CountersJob } from "@tally/shared/queues";
 import type { Kysely } from "kysely";
 import type { BatchItem, FoldResult } from "../batch-worker.js";
+import type { LedgerJob } from "../job-ledger.js";
 import { countNewCounterJobs, type DomainCountRow } from "./counters.repository.js";
 
 /**
  * Pre-aggregates a batch per job, minute and domain (many counters, one row per key), keeping each
  * job once: the ledger decides which jobs are new, so their rows must stay apart until then.
  */
-export function toDomainCountRows(items: readonly BatchItem<CountersJob>[]): { jobIds: string[]; rows: DomainCountRow[] } {
+export function toDomainCountRows(items: readonly BatchItem<CountersJob>[]): { jobs: LedgerJob[]; rows: DomainCountRow[] } {
   const rows = new Map<string, DomainCountRow>();
-  const jobIds = new Set<string>();
-  for (const { jobId, data } of items) {
-    if (jobIds.has(jobId)) continue;
-    jobIds.add(jobId);
+  const jobs = new Map<string, LedgerJob>();
+  for (const { jobId, data, queuedAt } of items) {
+    if (jobs.has(jobId)) continue;
+    jobs.set(jobId, { jobId, queuedAt: jobIdTime(jobId) ?? queuedAt });
     for (const { timestamp, counts } of data.counters) {
       const minute = timestamp - (timestamp % 60);
       for (const [domain, requests] of counts) {
@@ -24,12 +25,12 @@ export function toDomainCountRows(items: readonly BatchItem<CountersJob>[]): { j
       }
     }
   }
-  return { jobIds: [...jobIds], rows: [...rows.values()] };
+  return { jobs: [...jobs.values()], rows: [...rows.values()] };
 }
 
 /** Folds a batch of counters jobs into the minute and hour rollups, exactly once per job: counts new and repeated jobs. */
 export async function foldCounters(db: Kysely<Database>, items: readonly BatchItem<CountersJob>[]): Promise<FoldResult> {
-  const { jobIds, rows } = toDomainCountRows(items);
-  const fresh = await countNewCounterJobs(db, jobIds, rows);
+  const { jobs, rows } = toDomainCountRows(items);
+  const fresh = await countNewCounterJobs(db, jobs, rows);
   return { folded: fresh, skipped: items.length - fresh };
 }

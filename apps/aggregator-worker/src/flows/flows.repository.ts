@@ -1,6 +1,6 @@
 import type { Database } from "@tally/shared/db";
 import { sql, type Kysely } from "kysely";
-import { insertNewJobIds } from "../job-ledger.js";
+import { insertNewJobIds, type LedgerJob } from "../job-ledger.js";
 
 /** Bytes of one (hour, src_app, dest_app, vpc_id) key from one job. */
 export interface FlowRow {
@@ -18,12 +18,12 @@ export interface FlowRow {
  * in one statement (so one transaction): a job delivered twice counts once. Keys are upserted in
  * sorted order so concurrent workers lock rows in the same order. Keys inserted for the first time
  * are counted into flow_hour_keys in the same statement, so an hour's key count never drifts.
- * `jobIds` must not repeat. Returns how many jobs were new.
+ * `jobs` must not repeat. Returns how many jobs were new.
  */
-export async function countNewFlowJobs(db: Kysely<Database>, jobIds: readonly string[], rows: readonly FlowRow[]): Promise<number> {
-  if (jobIds.length === 0) return 0;
+export async function countNewFlowJobs(db: Kysely<Database>, jobs: readonly LedgerJob[], rows: readonly FlowRow[]): Promise<number> {
+  if (jobs.length === 0) return 0;
   const { rows: result } = await sql<{ fresh: string }>`
-    WITH fresh AS (${insertNewJobIds("flow_job_ledger", jobIds)}),
+    WITH fresh AS (${insertNewJobIds("flow_job_ledger", jobs)}),
     upserted AS (
       INSERT INTO flow_rollup AS t (hour, src_app, dest_app, vpc_id, bytes_tx, bytes_rx)
       SELECT hour, src_app, dest_app, vpc_id, sum(bytes_tx), sum(bytes_rx)

@@ -1,4 +1,4 @@
 export { createDb, type DbOptions } from "./create-db.js";
-export { ensureDatabase, migrateToLatest } from "./migrate.js";
+export { ensureDatabase, migrateTo, migrateToLatest } from "./migrate.js";
 export { isRetryableDbError } from "./errors.js";
 export type * from "./types.js";

@@ -5,8 +5,17 @@ import { migrations } from "./migrations/index.js";
 /** Applies every pending migration. kysely's Migrator takes a lock, so concurrent callers are safe. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run before the schema exists
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
+  return migrateTo(db, undefined);
+}
+
+/**
+ * Migrates up or down to the named migration (the latest if undefined): how tests build a database
+ * as an older release left it, to prove the next migration takes its data along.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run before the schema exists
+export async function migrateTo(db: Kysely<any>, target: string | undefined): Promise<MigrationResultSet> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-  const result = await migrator.migrateToLatest();
+  const result = target === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(target);
   if (result.error) throw result.error;
   return result;
 }

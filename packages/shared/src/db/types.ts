@@ -22,6 +22,8 @@ export interface MessageRollupTable {
 /** Every counters job folded (within retention): the exactly-once ledger for counters. */
 export interface CounterJobLedgerTable {
   job_id: string;
+  /** When BullMQ queued the job: the same on every delivery, and the partition key. */
+  queued_at: Date;
   folded_at: Generated<Date>;
 }
 
@@ -42,6 +44,8 @@ export interface DomainHourTable {
 /** Every flows job folded (within retention): the exactly-once ledger for flows. */
 export interface FlowJobLedgerTable {
   job_id: string;
+  /** When BullMQ queued the job: the same on every delivery, and the partition key. */
+  queued_at: Date;
   folded_at: Generated<Date>;
 }
 

@@ -5,6 +5,7 @@ import * as m0003 from "./0003-flows.js";
 import * as m0004 from "./0004-products.js";
 import * as m0005 from "./0005-message-ledger-retention.js";
 import * as m0006 from "./0006-fold-watermarks.js";
+import * as m0007 from "./0007-partition-by-time.js";
 
 /** Every migration in order. Files are never edited once landed: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   "0004-products": m0004,
   "0005-message-ledger-retention": m0005,
   "0006-fold-watermarks": m0006,
+  "0007-partition-by-time": m0007,
 };
