@@ -1,5 +1,5 @@
 import { createTestDatabase, type TestDatabase } from "@tally/testing";
-import { migrateToLatest, type Database } from "@tally/shared/db";
+import { migrateTo, migrateToLatest, type Database } from "@tally/shared/db";
 import { sql, type Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countNewCounterJobs, type DomainCountRow } from "../src/counters/counters.repository.js";
@@ -256,5 +256,22 @@ describe("migration 0007 on a database an earlier release filled", () => {
     expect(pruned.droppedPartitions).not.toContain("message_rollup_legacy");
     const { rows } = await sql<{ type: string }>`SELECT type FROM message_rollup ORDER BY type`.execute(old.db);
     expect(rows).toEqual([{ type: "current" }, { type: "old" }]);
+  });
+
+  it("goes back to plain tables, every row kept, when migrated down", async () => {
+    const count = async () =>
+      (
+        await sql<{ n: string }>`
+          SELECT (SELECT count(*) FROM domain_minute) + (SELECT count(*) FROM domain_hour) +
+                 (SELECT count(*) FROM message_rollup) + (SELECT count(*) FROM counter_job_ledger) AS n`.execute(old.db)
+      ).rows[0]!.n;
+    const before = await count();
+    await migrateTo(old.db, "0006-fold-watermarks");
+    expect(await count()).toBe(before);
+    const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM pg_partitioned_table`.execute(old.db);
+    expect(rows).toEqual([{ n: "0" }]);
+    // And up again, as a redeploy would.
+    await migrateToLatest(old.db);
+    expect(await count()).toBe(before);
   });
 });
