@@ -70,3 +70,72 @@ describe("createBatcher", () => {
     expect(batches).toEqual([[7]]);
   });
 });
+
+describe("createBatcher, one fold at a time", () => {
+  it("never folds two batches at once, and what arrives during a fold goes in the next batch at once", async () => {
+    const batches: number[][] = [];
+    let inFlight = 0;
+    let most = 0;
+    let release!: () => void;
+    let gate = new Promise<void>((r) => (release = r));
+    const batcher = createBatcher<number>({
+      maxItems: 100,
+      lingerMs: 5,
+      fold: async (b) => {
+        most = Math.max(most, ++inFlight);
+        batches.push(b);
+        await gate;
+        inFlight--;
+      },
+      mayBeOneItem: () => true,
+    });
+    const first = batcher.add(1);
+    await new Promise((r) => setTimeout(r, 20)); // [1] is folding, held by the gate
+    const rest = [2, 3, 4].map((n) => batcher.add(n));
+    await new Promise((r) => setTimeout(r, 20)); // well past the linger: still not folded
+    expect(batches).toEqual([[1]]);
+    const held = release;
+    gate = Promise.resolve();
+    held();
+    await Promise.all([first, ...rest]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+    expect(most).toBe(1);
+  });
+
+  it("takes at most maxItems per batch from what waited", async () => {
+    const batches: number[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const batcher = createBatcher<number>({
+      maxItems: 2,
+      lingerMs: 5,
+      fold: async (b) => {
+        batches.push(b);
+        if (b[0] === 1) await gate;
+      },
+      mayBeOneItem: () => true,
+    });
+    const all = [1, 2, 3, 4, 5].map((n) => batcher.add(n));
+    await new Promise((r) => setTimeout(r, 20));
+    release();
+    await Promise.all(all);
+    expect(batches).toEqual([[1, 2], [3, 4], [5]]);
+  });
+
+  it("drain waits for the batches queued behind the one in flight", async () => {
+    const batches: number[][] = [];
+    const batcher = createBatcher<number>({
+      maxItems: 1,
+      lingerMs: 60_000,
+      fold: async (b) => {
+        await new Promise((r) => setTimeout(r, 10));
+        batches.push(b);
+      },
+      mayBeOneItem: () => true,
+    });
+    const added = [1, 2, 3].map((n) => batcher.add(n));
+    await batcher.drain();
+    expect(batches).toEqual([[1], [2], [3]]);
+    await Promise.all(added);
+  });
+});
