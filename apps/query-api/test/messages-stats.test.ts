@@ -106,6 +106,23 @@ describe("GET /v1/stats/messages", () => {
     expect(past).toMatchObject({ items: [], total: 5, page: 9, size: 2 });
   });
 
+  it("answers one hour from its own rows: pairs in order, paged, filtered, and counted", async () => {
+    expect(await stats("from=2026-11-23T11:00:00Z&to=2026-11-23T12:00:00Z")).toMatchObject({
+      items: [
+        { customerId: 1, type: "", count: 4, totalAmount: "4.000" },
+        { customerId: 1, type: "A", count: 1, totalAmount: "0.024" },
+        { customerId: 2, type: "B", count: 3, totalAmount: "999999999999999.999" },
+      ],
+      total: 3,
+    });
+    const second = await stats("from=2026-11-23T11:00:00Z&to=2026-11-23T12:00:00Z&size=2&page=2");
+    expect(second).toMatchObject({ total: 3 });
+    expect(keys(second)).toEqual(["2B"]);
+    expect(await stats("from=2026-11-23T11:00:00Z&to=2026-11-23T12:00:00Z&customerId=1")).toMatchObject({ total: 2 });
+    expect(await stats("from=2026-11-23T11:00:00Z&to=2026-11-23T12:00:00Z&customerId=1&type=A")).toMatchObject({ total: 1 });
+    expect(await stats("from=2026-11-23T08:00:00Z&to=2026-11-23T09:00:00Z")).toMatchObject({ items: [], total: 0 });
+  });
+
   it("answers an empty interval with no items", async () => {
     expect(await stats("from=2020-01-01&to=2020-01-02")).toMatchObject({ items: [], total: 0 });
   });
