@@ -19,7 +19,7 @@ const ROUNDS = quick ? 1 : 3;
 const EXPIRED_ROWS = quick ? 100_000 : 2_000_000;
 const DAY = 86_400_000;
 
-const retention = loadConfig({ REDIS_URL: "redis://unused" });
+const config = loadConfig({ REDIS_URL: "redis://unused" });
 const databases: TestDatabase[] = [];
 try {
   const plain = await createTestDatabase(undefined, { upTo: "0006-fold-watermarks" });
@@ -30,9 +30,9 @@ try {
   }
   const partitioned = await createTestDatabase();
   databases.push(partitioned);
-  await createPartitionsAhead(partitioned.db, Date.now(), retention);
+  await createPartitionsAhead(partitioned.db, Date.now(), config);
 
-  const shape = { eventsPerJob: MAX_EVENTS_PER_JOB, jobsPerBatch: retention.WORKER_CONCURRENCY };
+  const shape = { eventsPerJob: MAX_EVENTS_PER_JOB, jobsPerBatch: config.WORKER_CONCURRENCY };
   const nowSecond = Math.floor(Date.now() / 1000);
   for (const kind of ["messages", "counters", "flows"] as const satisfies readonly RawKind[]) {
     const rates: Record<string, number[]> = { plain: [], partitioned: [] };
@@ -53,7 +53,7 @@ try {
 
   // One expired day of minute rollups in each, beside the rows that stay.
   const expiredDay = Date.now() - 10 * DAY;
-  const spec = timePartitionedTables(retention).find((s) => s.table === "domain_minute")!;
+  const spec = timePartitionedTables(config).find((s) => s.table === "domain_minute")!;
   await ensurePartitions(partitioned.db, spec, expiredDay);
   for (const target of [plain, partitioned]) {
     await sql`
@@ -62,7 +62,7 @@ try {
       FROM generate_series(0, ${EXPIRED_ROWS - 1}) AS i`.execute(target.db);
     await sql`VACUUM ANALYZE domain_minute`.execute(target.db);
   }
-  const cutoff = new Date(Date.now() - retention.COUNTER_MINUTE_RETENTION_DAYS * DAY);
+  const cutoff = new Date(Date.now() - config.COUNTER_MINUTE_RETENTION_DAYS * DAY);
   let started = performance.now();
   const deleted = await sql`DELETE FROM domain_minute WHERE minute < ${cutoff}`.execute(plain.db);
   const deleteMs = performance.now() - started;

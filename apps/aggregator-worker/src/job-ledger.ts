@@ -1,3 +1,4 @@
+import { jobIdTime } from "@tally/shared/queues";
 import { sql, type RawBuilder } from "kysely";
 
 /** The per-job ledgers: for kinds whose events carry no id, a job counts once by its own id. */
@@ -11,6 +12,11 @@ export type JobLedger = "counter_job_ledger" | "flow_job_ledger";
 export interface LedgerJob {
   jobId: string;
   queuedAt: number;
+}
+
+/** The ledger's view of a delivered job (`queuedAt` being BullMQ's timestamp): see `LedgerJob`. */
+export function ledgerJob({ jobId, queuedAt }: LedgerJob): LedgerJob {
+  return { jobId, queuedAt: jobIdTime(jobId) ?? queuedAt };
 }
 
 /**

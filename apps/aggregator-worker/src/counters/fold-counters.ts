@@ -1,8 +1,8 @@
 import type { Database } from "@tally/shared/db";
-import { jobIdTime, type CountersJob } from "@tally/shared/queues";
+import type { CountersJob } from "@tally/shared/queues";
 import type { Kysely } from "kysely";
 import type { BatchItem, FoldResult } from "../batch-worker.js";
-import type { LedgerJob } from "../job-ledger.js";
+import { ledgerJob, type LedgerJob } from "../job-ledger.js";
 import { countNewCounterJobs, type DomainCountRow } from "./counters.repository.js";
 
 /**
@@ -14,7 +14,7 @@ export function toDomainCountRows(items: readonly BatchItem<CountersJob>[]): { j
   const jobs = new Map<string, LedgerJob>();
   for (const { jobId, data, queuedAt } of items) {
     if (jobs.has(jobId)) continue;
-    jobs.set(jobId, { jobId, queuedAt: jobIdTime(jobId) ?? queuedAt });
+    jobs.set(jobId, ledgerJob({ jobId, queuedAt }));
     for (const { timestamp, counts } of data.counters) {
       const minute = timestamp - (timestamp % 60);
       for (const [domain, requests] of counts) {

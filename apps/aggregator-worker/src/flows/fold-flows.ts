@@ -1,8 +1,8 @@
 import type { Database } from "@tally/shared/db";
-import { jobIdTime, type FlowsJob } from "@tally/shared/queues";
+import type { FlowsJob } from "@tally/shared/queues";
 import type { Kysely } from "kysely";
 import type { BatchItem, FoldResult } from "../batch-worker.js";
-import type { LedgerJob } from "../job-ledger.js";
+import { ledgerJob, type LedgerJob } from "../job-ledger.js";
 import { countNewFlowJobs, type FlowRow } from "./flows.repository.js";
 
 /**
@@ -14,7 +14,7 @@ export function toFlowRows(items: readonly BatchItem<FlowsJob>[]): { jobs: Ledge
   const jobs = new Map<string, LedgerJob>();
   for (const { jobId, data, queuedAt } of items) {
     if (jobs.has(jobId)) continue;
-    jobs.set(jobId, { jobId, queuedAt: jobIdTime(jobId) ?? queuedAt });
+    jobs.set(jobId, ledgerJob({ jobId, queuedAt }));
     for (const f of data.flows) {
       const key = JSON.stringify([jobId, f.hour, f.src_app, f.dest_app, f.vpc_id]);
       const row = rows.get(key);
