@@ -1,7 +1,7 @@
 import { loadConfigOrExit } from "@tally/shared/config";
 import { createDb } from "@tally/shared/db";
-import { buildOpenApi, createHttpApp, createMetricsRegistry } from "@tally/shared/http";
-import { closeServer, onShutdown } from "@tally/shared/lifecycle";
+import { buildOpenApi, createHttpApp, createHttpServer, createMetricsRegistry } from "@tally/shared/http";
+import { closeServer, listenOrExit, onShutdown } from "@tally/shared/lifecycle";
 import { createLogger } from "@tally/shared/logger";
 import { createRedisConnection } from "@tally/shared/queues";
 import { sql } from "kysely";
@@ -15,29 +15,38 @@ connection.on("error", (err) => logger.warn({ err: err.message }, "redis connect
 const db = createDb(config.DATABASE_URL);
 const registry = createMetricsRegistry("aggregator-worker");
 
-const workers = startWorkers({ config, db, connection, logger, registry });
-logger.info({ concurrency: config.WORKER_CONCURRENCY, prefix: config.QUEUE_PREFIX }, "aggregator worker started");
-
 // Health and metrics only: the worker takes its work from the queues, not from HTTP.
+let stopping = false;
 const app = createHttpApp({
   logger,
   registry,
   readiness: { redis: () => connection.ping(), postgres: () => sql`select 1`.execute(db) },
+  stopping: () => stopping,
   routes: () => {},
   openApi: buildOpenApi({ title: "Tally aggregator worker", version: "1.0.0", description: "Health and metrics of a worker." }, []),
 });
-const server = app.listen(config.WORKER_PORT, () => logger.info({ address: server.address() }, "worker metrics listening"));
-const admin =
-  config.ADMIN_PORT === undefined
-    ? undefined
-    : createAdminBoard(workers.queues, config.ADMIN_ALLOW_ACTIONS).listen(config.ADMIN_PORT, () =>
-        logger.info({ port: config.ADMIN_PORT, actions: config.ADMIN_ALLOW_ACTIONS }, "queue dashboard at /admin/queues"),
-      );
+const server = createHttpServer(app, logger);
+await listenOrExit(server, config.WORKER_PORT, logger, "the worker's metrics server");
+logger.info({ address: server.address() }, "worker metrics listening");
 
-onShutdown(logger, [
-  ["workers", () => workers.close()],
-  ["http server", () => closeServer(server)],
-  ["queue dashboard", () => (admin ? closeServer(admin) : undefined)],
-  ["database", () => db.destroy()],
-  ["redis", () => connection.quit()],
-]);
+// Only once the port is ours: a process that is about to exit must not have taken jobs.
+const workers = startWorkers({ config, db, connection, logger, registry });
+logger.info({ concurrency: config.WORKER_CONCURRENCY, prefix: config.QUEUE_PREFIX }, "aggregator worker started");
+const admin = config.ADMIN_PORT === undefined ? undefined : createHttpServer(createAdminBoard(workers.queues, config.ADMIN_ALLOW_ACTIONS), logger);
+if (admin) {
+  await listenOrExit(admin, config.ADMIN_PORT!, logger, "the queue dashboard");
+  logger.info({ port: config.ADMIN_PORT, actions: config.ADMIN_ALLOW_ACTIONS }, "queue dashboard at /admin/queues");
+}
+
+onShutdown(
+  logger,
+  [
+    ["not ready", () => (stopping = true)],
+    ["workers", () => workers.close()],
+    ["http server", () => closeServer(server)],
+    ["queue dashboard", () => (admin ? closeServer(admin) : undefined)],
+    ["database", () => db.destroy()],
+    ["redis", () => connection.quit()],
+  ],
+  { timeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+);

@@ -2,8 +2,9 @@ import type { Config } from "@tally/shared/config";
 import type { Database } from "@tally/shared/db";
 import type { Logger } from "@tally/shared/logger";
 import type { Express } from "express";
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import { createHttpApp, type Registry } from "@tally/shared/http";
+import type { BodyLimits } from "./body/metered-body.js";
 import { countersRoutes } from "./counters/counters.routes.js";
 import { flowsRoutes } from "./flows/flows.routes.js";
 import { messagesRoutes } from "./messages/messages.routes.js";
@@ -11,12 +12,13 @@ import { createIngestMetrics } from "./metrics.js";
 import { ingestOpenApi } from "./openapi.js";
 import type { BodyDigests } from "./products/body-digests.js";
 import { productsRoutes } from "./products/products.routes.js";
+import { createUploadSlots } from "./products/upload-slots.js";
 import type { IngestQueues } from "./queues.js";
 
 export interface IngestAppDeps {
   config: Config;
   queues: IngestQueues;
-  /** Products are staged in Postgres before they are accepted. */
+  /** Products uploads are staged in Postgres before they are accepted: a pool of MAX_CONCURRENT_UPLOADS connections. */
   db: Kysely<Database>;
   digests: BodyDigests;
   logger: Logger;
@@ -25,25 +27,40 @@ export interface IngestAppDeps {
   clock: () => number;
   /** Resolves while Redis answers. */
   pingRedis: () => Promise<unknown>;
+  /** True once the process is shutting down. */
+  stopping?: () => boolean;
 }
 
 /** The ingest API: validates, answers fast, enqueues. Opens nothing itself. */
-export function createApp({ config, queues, db, digests, logger, registry, clock, pingRedis }: IngestAppDeps): Express {
+export function createApp({ config, queues, db, digests, logger, registry, clock, pingRedis, stopping }: IngestAppDeps): Express {
+  const rate = { minBytesPerSecond: config.MIN_BODY_BYTES_PER_SECOND, windowMs: config.BODY_RATE_WINDOW_MS };
+  const body: BodyLimits = { maxBytes: config.MAX_BODY_BYTES, maxBytesName: "MAX_BODY_BYTES", ...rate };
+  const items = { maxItems: config.MAX_ITEMS_PER_REQUEST, maxItemsName: "MAX_ITEMS_PER_REQUEST", maxItemBytes: config.MAX_ITEM_BYTES };
   return createHttpApp({
     logger,
     registry,
-    readiness: { redis: pingRedis, postgres: () => sql`select 1`.execute(db) },
+    // Only what every route needs: a products upload pool that is busy, or a Postgres that is away,
+    // must not take messages, counters and flows out of a load balancer's rotation with it.
+    readiness: { redis: pingRedis },
+    stopping,
     apiKeys: config.INGEST_API_KEYS,
     openApi: ingestOpenApi,
     routes: (router) => {
       const metrics = createIngestMetrics(registry, queues);
       router.use(metrics.countRejections);
-      const common = { queues, metrics, maxBodyBytes: config.MAX_BODY_BYTES, maxBacklog: config.MAX_QUEUE_BACKLOG };
-      messagesRoutes(router, { ...common, clock });
-      countersRoutes(router, common);
-      flowsRoutes(router, { ...common, maxFlowsPerRequest: config.MAX_FLOWS_PER_REQUEST });
-      const limits = { maxBodyBytes: config.MAX_PRODUCTS_BODY_BYTES, maxProductBytes: config.MAX_PRODUCT_BYTES };
-      productsRoutes(router, { db, queues, metrics, digests, limits, maxBacklog: config.MAX_QUEUE_BACKLOG, logger });
+      const common = { queues, metrics, body, maxBacklog: config.MAX_QUEUE_BACKLOG };
+      messagesRoutes(router, { ...common, items, clock });
+      countersRoutes(router, { ...common, items });
+      flowsRoutes(router, { ...common, items: { ...items, maxItems: config.MAX_FLOWS_PER_REQUEST, maxItemsName: "MAX_FLOWS_PER_REQUEST" } });
+      productsRoutes(router, {
+        ...common,
+        db,
+        slots: createUploadSlots(config.MAX_CONCURRENT_UPLOADS),
+        digests,
+        body: { ...body, maxBytes: config.MAX_PRODUCTS_BODY_BYTES, maxBytesName: "MAX_PRODUCTS_BODY_BYTES" },
+        maxProductBytes: config.MAX_PRODUCT_BYTES,
+        logger,
+      });
     },
   });
 }

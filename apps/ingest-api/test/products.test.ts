@@ -12,7 +12,7 @@ const body = (tag: string) => JSON.stringify([{ id: 1, name: `first ${tag}` }, {
 let ingest: Ingest;
 let redis: Redis;
 beforeAll(async () => {
-  ingest = await startIngest({ MAX_PRODUCTS_BODY_BYTES: "20000", MAX_PRODUCT_BYTES: "5000" });
+  ingest = await startIngest({ MAX_PRODUCTS_BODY_BYTES: "20000", MAX_PRODUCT_BYTES: "5000", MAX_CONCURRENT_UPLOADS: "16" });
   redis = new Redis(ingest.redis.url);
 });
 afterAll(async () => {

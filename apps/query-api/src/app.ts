@@ -19,15 +19,18 @@ export interface QueryAppDeps {
   clock: () => number;
   /** Bearer keys required for every route but health, metrics, docs and the dashboard's page; none means open. */
   apiKeys?: readonly string[];
+  /** True once the process is shutting down. */
+  stopping?: () => boolean;
 }
 
 /** The query API: read-only answers from the rollups. Opens nothing itself. */
-export function createApp({ db, logger, registry, clock, apiKeys }: QueryAppDeps): Express {
+export function createApp({ db, logger, registry, clock, apiKeys, stopping }: QueryAppDeps): Express {
   return createHttpApp({
     logger,
     registry,
     readiness: { postgres: () => sql`select 1`.execute(db) },
     apiKeys,
+    stopping,
     openApi: queryOpenApi,
     routes: (router) => {
       messagesRoutes(router, db);

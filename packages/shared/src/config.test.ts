@@ -42,6 +42,22 @@ describe("loadConfig", () => {
     expect(message).not.toContain("secret");
   });
 
+  it("hides the password of a URL that does not even parse, and never shows a key", () => {
+    const message = (() => {
+      try {
+        loadConfig({ DATABASE_URL: "postgres://user:p@ss:w0rd@host:99999/db", REDIS_URL: "redis://:hunter2@h:1:2", INGEST_API_KEYS: "short-secret" });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "";
+    })();
+    expect(message).toContain("DATABASE_URL");
+    expect(message).toContain("postgres://user:***@host:99999/db");
+    expect(message).toContain("REDIS_URL");
+    expect(message).toContain("INGEST_API_KEYS");
+    for (const secret of ["p@ss", "w0rd", "hunter2", "short-secret"]) expect(message).not.toContain(secret);
+  });
+
   it("reads API keys as a comma-separated list, none by default", () => {
     expect(loadConfig({}).INGEST_API_KEYS).toEqual([]);
     expect(loadConfig({ QUERY_API_KEYS: " aaaaaaaaaaaaaaaa , bbbbbbbbbbbbbbbb," }).QUERY_API_KEYS).toEqual(["aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb"]);

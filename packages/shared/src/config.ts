@@ -29,11 +29,33 @@ export const configSchema = z
     WORKER_PORT: z.coerce.number().int().min(0).max(65_535).default(3002),
     DEDUP_WINDOW_MS: positiveInt.default(600_000),
     MAX_FLOWS_PER_REQUEST: positiveInt.default(10_000),
-    /** Products: the largest body (413 above it; it streams, so memory does not grow with it) and product. */
+    /** Products: the largest body (413 above it; it streams, so memory does not grow with it). */
     MAX_PRODUCTS_BODY_BYTES: positiveInt.default(8 * 1024 ** 3),
-    MAX_PRODUCT_BYTES: positiveInt.default(16 * 1024 ** 2),
+    /**
+     * The largest product (413 above it). One product is parsed at once, holding the event loop: 1 MiB
+     * of the slowest shape (an array of numbers) parses in tens of milliseconds here, 16 MiB in seconds.
+     */
+    MAX_PRODUCT_BYTES: positiveInt.default(1024 ** 2),
     /** JSON request bodies over this many bytes get 413 (products stream and have their own limit). */
     MAX_BODY_BYTES: positiveInt.default(5 * 1024 * 1024),
+    /** Messages or counters in one request (413 above it); flows have MAX_FLOWS_PER_REQUEST. */
+    MAX_ITEMS_PER_REQUEST: positiveInt.default(10_000),
+    /**
+     * One message, counter or flow in its JSON form (413 above it). It bounds what one parse blocks
+     * the event loop for: a body is parsed a slice of items at a time, and one item is never cut.
+     */
+    MAX_ITEM_BYTES: positiveInt.default(64 * 1024),
+    /**
+     * Every request body must arrive at this rate at least, averaged over each BODY_RATE_WINDOW_MS of
+     * waiting for the client (408 below it): a client sending a byte now and then cannot hold a
+     * connection, or a products upload's database connection, for long.
+     */
+    MIN_BODY_BYTES_PER_SECOND: positiveInt.default(16 * 1024),
+    BODY_RATE_WINDOW_MS: positiveInt.min(100).default(10_000),
+    /** Products uploads an ingest process stages at once, each on a database connection of its own; more get 429. */
+    MAX_CONCURRENT_UPLOADS: positiveInt.max(100).default(8),
+    /** How long a process may take to stop on SIGTERM (finishing what is in flight) before it exits anyway, with 1. */
+    SHUTDOWN_TIMEOUT_MS: positiveInt.default(25_000),
     /**
      * Ingest sheds load (429 with Retry-After) while a queue has more jobs than this waiting: a burst
      * is absorbed, a flood does not fill Redis's memory. A job holds up to 1000 events.
@@ -87,7 +109,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const lines = result.error.issues.map((issue) => {
       const name = issue.path.join(".");
       const value = env[name];
-      const shown = value === undefined ? "" : ` (got ${JSON.stringify(redactUrl(value))})`;
+      const shown = value === undefined || SECRET.test(name) ? "" : ` (got ${JSON.stringify(redactUrl(value))})`;
       return `  ${name}: ${issue.message}${shown}`;
     });
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
@@ -106,13 +128,19 @@ export function loadConfigOrExit(env: Record<string, string | undefined>): Confi
   }
 }
 
-/** Hides the password of a URL so configuration errors and logs never show it. */
+/** Variables whose values are secrets through and through: never shown, even when invalid. */
+const SECRET = /KEY|SECRET|TOKEN|PASSWORD/;
+
+/**
+ * Hides the password of a URL so configuration errors and logs never show it, including in a URL that
+ * does not parse (a port out of range, say): whatever lies between `//user:` and the last `@` goes.
+ */
 export function redactUrl(value: string): string {
   try {
     const url = new URL(value);
     if (url.password) url.password = "***";
     return url.toString();
   } catch {
-    return value;
+    return value.replace(/^([^:/]*:\/\/[^:@/]*:).*@/, "$1***@");
   }
 }

@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type RequestListener } from "node:http";
+import type { RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadConfig, type Config } from "@tally/shared/config";
 import { createDb, migrateTo, type Database } from "@tally/shared/db";
+import { createHttpServer } from "@tally/shared/http";
+import { createLogger } from "@tally/shared/logger";
 import { Redis } from "ioredis";
 import { sql, type Kysely } from "kysely";
 import pg from "pg";
@@ -97,13 +99,14 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
   }
 }
 
-/** Serves an app on a free loopback port for one test file. */
-export async function listen(app: RequestListener): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer(app);
+/** Serves an app on a free loopback port for one test file, on the same kind of server the apps use. */
+export async function listen(app: RequestListener): Promise<{ url: string; port: number; close(): Promise<void> }> {
+  const server = createHttpServer(app, createLogger("test", "silent"));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    port,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
@@ -111,7 +114,10 @@ export async function listen(app: RequestListener): Promise<{ url: string; close
       }),
   };
 }
+export { measureCost, type Cost } from "./cost.js";
+export { startLatencyProbe, type ProbeResult } from "./latency-probe.js";
 export { expectProblem, type Problem } from "./problem.js";
+export { rawHttp, type RawHttpOptions, type RawResponse } from "./raw-http.js";
 export { freePort, startApp, waitForLog, type AppName, type AppProcess } from "./processes.js";
 export { startSystem, type System, type SystemOptions } from "./system.js";
 

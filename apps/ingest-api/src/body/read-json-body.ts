@@ -1,5 +1,6 @@
-import express, { type RequestHandler } from "express";
-import { malformedJson, unsupportedMediaType } from "@tally/shared/http";
+import { malformedJson, payloadTooLarge, unsupportedMediaType } from "@tally/shared/http";
+import type { Request, RequestHandler, Response } from "express";
+import { readMeteredBody, type BodyLimits } from "./metered-body.js";
 
 export type BodyFormat = "json" | "ndjson";
 
@@ -24,29 +25,38 @@ export function bodyFormat(contentType: string | undefined): BodyFormat | undefi
 }
 
 /**
- * Reads a JSON or NDJSON body of at most `limit` bytes into `req.body` as a Buffer, after checking
- * its Content-Type (415). Parsing is left to `parseItems` so its errors can name the line.
+ * Everything a route can refuse from the headers alone, before a byte of the body is read: a type it
+ * does not take (415), any Content-Encoding (415: an inflated body's size is not the size sent), a
+ * declared length over the limit (413, and the connection closes, since the body is never read).
  */
-export function readJsonBody(limit: number): RequestHandler[] {
-  return [
-    (req, _res, next) => {
-      if (bodyFormat(req.headers["content-type"]) === undefined) throw unsupportedMediaType(req.headers["content-type"] ?? "");
-      next();
-    },
-    express.raw({ type: () => true, limit }),
-  ];
+export function checkBodyHeaders(req: Request, limits: Pick<BodyLimits, "maxBytes" | "maxBytesName">, formats: readonly BodyFormat[]): BodyFormat {
+  const type = req.headers["content-type"];
+  const format = bodyFormat(type);
+  if (format === undefined || !formats.includes(format)) throw unsupportedMediaType(type ?? "");
+  const encoding = req.headers["content-encoding"];
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== "identity") throw unsupportedMediaType(`${type ?? ""}; Content-Encoding ${encoding}`);
+  if (Number(req.headers["content-length"] ?? 0) > limits.maxBytes) {
+    throw payloadTooLarge(`the body is over the limit of ${limits.maxBytes} bytes (${limits.maxBytesName})`);
+  }
+  return format;
+}
+
+/** Tells a client that waits for it (`Expect: 100-continue`) to send the body: the route means to read it now. */
+export function continueIfExpected(req: Request, res: Response): void {
+  if (req.headers.expect?.toLowerCase() === "100-continue") res.writeContinue();
 }
 
 /**
- * The items of a body: a JSON array's elements, a single JSON value as one item, or NDJSON's lines.
- * `batch` says whether the body was a list, so errors name items by index only when there are several.
+ * Reads a JSON or NDJSON body into `req.body` as a Buffer, after `checkBodyHeaders`, metered (413 past
+ * the limit, 408 if it trickles). Parsing is left to `parseItems`, which does it a slice at a time.
  */
-export function parseItems(body: unknown, contentType: string | undefined): { items: unknown[]; batch: boolean } {
-  const text = Buffer.isBuffer(body) ? decodeUtf8(body, "the body") : "";
-  if (text.trim() === "") throw malformedJson("the body is empty");
-  if (bodyFormat(contentType) === "ndjson") return { items: parseNdjson(text), batch: true };
-  const value = parseJson(text, "the body");
-  return Array.isArray(value) ? { items: value, batch: true } : { items: [value], batch: false };
+export function readJsonBody(limits: BodyLimits): RequestHandler {
+  return async (req, res, next) => {
+    checkBodyHeaders(req, limits, ["json", "ndjson"]);
+    continueIfExpected(req, res);
+    req.body = await readMeteredBody(req.iterator({ destroyOnReturn: false }), limits);
+    next();
+  };
 }
 
 /** Fails on bytes that are not UTF-8, rather than turning them into U+FFFD: such a body is not JSON text (RFC 8259 §8.1). */
@@ -58,23 +68,5 @@ export function decodeUtf8(bytes: Uint8Array, what: string): string {
     return STRICT_UTF8.decode(bytes);
   } catch {
     throw malformedJson(`${what} is not UTF-8 text`);
-  }
-}
-
-function parseNdjson(text: string): unknown[] {
-  const items: unknown[] = [];
-  const lines = text.split("\n");
-  for (const [index, line] of lines.entries()) {
-    if (line.trim() === "") continue;
-    items.push(parseJson(line, `line ${index + 1}`));
-  }
-  return items;
-}
-
-function parseJson(text: string, what: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw malformedJson(`${what} is not valid JSON: ${(error as Error).message}`);
   }
 }

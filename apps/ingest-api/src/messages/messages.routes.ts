@@ -2,8 +2,10 @@ import { route } from "@tally/shared/http";
 import { HOUR_MS } from "@tally/shared/queues";
 import { messageSchema } from "@tally/shared/schemas";
 import type { Router } from "express";
-import { parseItems, readJsonBody } from "../body/read-json-body.js";
-import { validateItems } from "../body/validate-items.js";
+import type { BodyLimits } from "../body/metered-body.js";
+import type { ItemLimits } from "../body/parse-items.js";
+import { readJsonBody } from "../body/read-json-body.js";
+import { readValidItems } from "../body/validate-items.js";
 import type { IngestMetrics } from "../metrics.js";
 import { shedLoad, type IngestQueues } from "../queues.js";
 
@@ -11,18 +13,19 @@ export interface MessagesRoutesDeps {
   queues: IngestQueues;
   metrics: IngestMetrics;
   clock: () => number;
-  maxBodyBytes: number;
+  body: BodyLimits;
+  items: Omit<ItemLimits, "noun">;
   maxBacklog: number;
 }
 
-export function messagesRoutes(router: Router, { queues, metrics, clock, maxBodyBytes, maxBacklog }: MessagesRoutesDeps): void {
+export function messagesRoutes(router: Router, { queues, metrics, clock, body, items, maxBacklog }: MessagesRoutesDeps): void {
   route(router, "/v1/messages", {
     post: [
       shedLoad(queues, queues.messages, maxBacklog),
-      ...readJsonBody(maxBodyBytes),
+      readJsonBody(body),
       async (req, res) => {
-        const { items, batch } = parseItems(req.body, req.headers["content-type"]);
-        const messages = validateItems(messageSchema, items, batch, "message").map((m) => ({ ...m, uuid: m.uuid.toLowerCase() }));
+        const valid = await readValidItems(req, messageSchema, { ...items, noun: "message" });
+        const messages = valid.map((m) => ({ ...m, uuid: m.uuid.toLowerCase() }));
         // Dated at acceptance (SPEC §3), before the enqueue so a slow Redis does not move the hour.
         const hour = Math.floor(clock() / HOUR_MS) * HOUR_MS;
         await queues.enqueue.messages(messages, hour);

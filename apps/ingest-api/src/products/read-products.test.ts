@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import { HttpError } from "@tally/shared/http";
 import { describe, expect, it } from "vitest";
+import { meteredBody } from "../body/metered-body.js";
 import { readProducts, type StagedProduct } from "./read-products.js";
 
-const limits = { maxBodyBytes: 50_000_000, maxProductBytes: 100_000 };
+const limits = { maxProductBytes: 100_000 };
 
-async function* chunked(text: string, size: number) {
+async function* chunked(text: string, size: number): AsyncGenerator<Buffer> {
   const bytes = Buffer.from(text);
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
 }
@@ -57,10 +58,13 @@ describe("readProducts", () => {
     expect((error as HttpError).status).toBe(status);
   });
 
-  it("stops reading at the body limit with 413", async () => {
+  it("stops reading at the body limit with 413, metered by meteredBody", async () => {
     const text = JSON.stringify(Array.from({ length: 1000 }, (_, i) => ({ id: i })));
-    const error = await read(text, 100, { ...limits, maxBodyBytes: 500 }).catch((e: unknown) => e);
+    const body = meteredBody(chunked(text, 100), { maxBytes: 500, maxBytesName: "MAX_PRODUCTS_BODY_BYTES", minBytesPerSecond: 1, windowMs: 10_000 });
+    const staged: StagedProduct[][] = [];
+    const error = await readProducts(body, limits, async (batch) => void staged.push(batch)).catch((e: unknown) => e);
     expect((error as HttpError).status).toBe(413);
+    expect((error as HttpError).detail).toContain("MAX_PRODUCTS_BODY_BYTES");
   });
 });
 

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { malformedJson, payloadTooLarge, toFieldErrors, validationFailed, type FieldError } from "@tally/shared/http";
+import { MAX_LISTED_ERRORS, malformedJson, payloadTooLarge, toFieldErrors, validationFailed, type FieldError } from "@tally/shared/http";
 import { productSchema } from "@tally/shared/schemas";
+import { cpuPacer } from "../body/cpu-turns.js";
 import { decodeUtf8 } from "../body/read-json-body.js";
 import { findUnstorable } from "./storable.js";
 import { ElementTooLargeError, MalformedJsonError, splitJsonArray } from "@tally/shared/json";
@@ -12,33 +13,27 @@ export interface StagedProduct {
 }
 
 export interface ProductsLimits {
-  maxBodyBytes: number;
   maxProductBytes: number;
 }
 
 /** Products handed to `stage` at once: enough to make each insert worth a round trip, bounded in memory. */
 const BATCH_PRODUCTS = 2000;
 const BATCH_BYTES = 1024 * 1024;
-/** Past this many invalid products, reading on only delays the answer. */
-const MAX_ERRORS = 100;
 
 /**
- * Reads a products body as it streams: SHA-256 over the exact bytes, a byte count (413 past the limit),
- * the top-level array split into elements, each checked (400 malformed, 422 without a valid id), and
- * the valid ones handed to `stage` in batches, one insert in flight while the next batch is parsed.
- * Memory stays bounded whatever the body's size. Resolves with the digest and the number of products.
+ * Reads a products body as it streams (metered by the caller: its size and rate): SHA-256 over the
+ * exact bytes, the top-level array split into elements, each checked (400 malformed, 422 without a
+ * valid id), and the valid ones handed to `stage` in batches, one insert in flight while the next batch
+ * is parsed. Memory stays bounded whatever the body's size. Resolves with the digest and the number of products.
  */
 export async function readProducts(
   body: AsyncIterable<Buffer>,
-  { maxBodyBytes, maxProductBytes }: ProductsLimits,
+  { maxProductBytes }: ProductsLimits,
   stage: (batch: StagedProduct[]) => Promise<void>,
 ): Promise<{ digest: string; count: number }> {
   const hash = createHash("sha256");
-  async function* metered() {
-    let bytes = 0;
+  async function* hashed() {
     for await (const chunk of body) {
-      bytes += chunk.length;
-      if (bytes > maxBodyBytes) throw payloadTooLarge(`the body is over the limit of ${maxBodyBytes} bytes (MAX_PRODUCTS_BODY_BYTES)`);
       hash.update(chunk);
       yield chunk;
     }
@@ -57,15 +52,18 @@ export async function readProducts(
     batchBytes = 0;
   };
 
+  // Elements already split come out of the generator without a turn of the event loop: take turns.
+  const pace = cpuPacer();
   try {
-    for await (const element of splitJsonArray(metered(), { maxElementBytes: maxProductBytes })) {
+    for await (const element of splitJsonArray(hashed(), { maxElementBytes: maxProductBytes })) {
+      await pace();
       const document = decodeUtf8(element, `product [${position}]`);
       const value = parseElement(document, position);
       const result = productSchema.safeParse(value);
       const invalid = result.success ? findUnstorable(value, document, [position]) : undefined;
       if (!result.success || invalid) {
         errors.push(...(invalid ? [invalid] : toFieldErrors(result.error!.issues, [position])));
-        if (errors.length >= MAX_ERRORS) break;
+        if (errors.length >= MAX_LISTED_ERRORS) break;
       } else if (errors.length === 0) {
         batch.push({ position, document });
         batchBytes += element.length;
@@ -76,7 +74,7 @@ export async function readProducts(
   } catch (error) {
     throw asHttpError(error, maxProductBytes);
   }
-  if (errors.length > 0) throw validationFailed(errors);
+  if (errors.length > 0) throw validationFailed(errors, { stoppedEarly: errors.length >= MAX_LISTED_ERRORS });
   if (position === 0) throw validationFailed([{ path: "", message: "must contain at least one product" }]);
   if (batch.length > 0) await flush();
   await staging;
@@ -98,3 +96,4 @@ function asHttpError(error: unknown, maxProductBytes: number): unknown {
   }
   return error;
 }
+

@@ -29,7 +29,7 @@ function isStorable(root: unknown): boolean {
   while (stack.length > 0) {
     const value = stack.pop();
     if (problemOf(value) !== undefined) return false;
-    if (Array.isArray(value)) stack.push(...value);
+    if (Array.isArray(value)) for (const item of value) stack.push(item);
     else if (value !== null && typeof value === "object") {
       for (const key in value) {
         if (badKey(key) !== undefined) return false;

@@ -23,6 +23,8 @@ export interface HttpAppOptions {
   apiKeys?: readonly string[];
   /** The app's OpenAPI document, served at /openapi.json and /docs. */
   openApi: unknown;
+  /** True once the process is shutting down: `/readyz` then answers 503 whatever its dependencies say. */
+  stopping?: () => boolean;
 }
 
 const CLIENT_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
@@ -32,7 +34,7 @@ const READINESS_TIMEOUT_MS = 1000;
  * The express app every Tally API shares: request ids, request logs, metrics, health routes,
  * problem+json errors, 404 and 405. Builds only: no port, no connection of its own.
  */
-export function createHttpApp({ logger, registry, readiness, routes, publicRoutes, apiKeys = [], openApi }: HttpAppOptions): Express {
+export function createHttpApp({ logger, registry, readiness, routes, publicRoutes, apiKeys = [], openApi, stopping = () => false }: HttpAppOptions): Express {
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
@@ -51,15 +53,20 @@ export function createHttpApp({ logger, registry, readiness, routes, publicRoute
     }),
   );
   app.use(httpMetrics(registry));
+  // Shutting down: whatever is answered now is the last request on its connection.
+  app.use((_req, res, next) => {
+    if (stopping()) res.setHeader("Connection", "close");
+    next();
+  });
 
   const router = express.Router();
   route(router, "/healthz", { get: (_req, res) => void res.json({ status: "ok" }) });
   route(router, "/readyz", {
     get: async (_req, res) => {
       const checks = await checkAll(readiness);
-      const ready = Object.values(checks).every((s) => s === "up");
+      const ready = !stopping() && Object.values(checks).every((s) => s === "up");
       if (!ready) res.setHeader("Retry-After", "5");
-      res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", checks });
+      res.status(ready ? 200 : 503).json({ status: stopping() ? "stopping" : ready ? "ready" : "not ready", checks });
     },
   });
   route(router, "/metrics", {
@@ -139,5 +146,7 @@ const problemHandler: ErrorRequestHandler = (error, req, res, next) => {
   const problem = known ?? new HttpError(500, "Internal server error", `unexpected error; request id ${String(req.id)}`);
   if (!known) req.log.error({ err: error }, "unhandled error");
   for (const [name, value] of Object.entries(problem.extra.headers ?? {})) res.setHeader(name, value);
+  // Answered before the whole body was read: what is left of it cannot be skipped on this connection.
+  if (!req.complete) res.setHeader("Connection", "close");
   res.status(problem.status).type("application/problem+json").send(JSON.stringify(problem.toProblem()));
 };

@@ -1,4 +1,5 @@
 export { createHttpApp, type HttpAppOptions } from "./create-http-app.js";
+export { createHttpServer } from "./http-server.js";
 export { createMetricsRegistry } from "./metrics.js";
 export * from "./problem.js";
 export { route } from "./route.js";

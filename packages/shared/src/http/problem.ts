@@ -30,18 +30,18 @@ export class HttpError extends Error {
 
 export const malformedJson = (detail: string) => new HttpError(400, "Malformed JSON", detail);
 
-/** Listing thousands of errors helps nobody; the detail still says how many there were. */
-const MAX_LISTED_ERRORS = 100;
+/** Listing thousands of errors helps nobody; validation stops once it has found this many. */
+export const MAX_LISTED_ERRORS = 100;
 
-export const validationFailed = (errors: FieldError[]) =>
-  new HttpError(
-    422,
-    "Validation failed",
-    `${errors.length} invalid field${errors.length === 1 ? "" : "s"}` +
-      (errors.length > MAX_LISTED_ERRORS ? ` (the first ${MAX_LISTED_ERRORS} are listed)` : "") +
-      `: ${summarize(errors)}`,
-    { errors: errors.slice(0, MAX_LISTED_ERRORS) },
-  );
+/**
+ * 422 naming the bad fields. `stoppedEarly`: validation stopped at MAX_LISTED_ERRORS, so there may be
+ * more; otherwise `errors` is every one (and the first MAX_LISTED_ERRORS are listed).
+ */
+export const validationFailed = (errors: FieldError[], { stoppedEarly = false } = {}) => {
+  const count = `${stoppedEarly ? "at least " : ""}${errors.length} invalid field${errors.length === 1 ? "" : "s"}`;
+  const listed = stoppedEarly ? " (validation stopped there)" : errors.length > MAX_LISTED_ERRORS ? ` (the first ${MAX_LISTED_ERRORS} are listed)` : "";
+  return new HttpError(422, "Validation failed", `${count}${listed}: ${summarize(errors)}`, { errors: errors.slice(0, MAX_LISTED_ERRORS) });
+};
 
 export const payloadTooLarge = (detail: string) => new HttpError(413, "Payload too large", detail);
 

@@ -106,9 +106,15 @@ const IN_SCALAR = 7;
 
 /**
  * The scanner behind splitJsonArray, for callers that push chunks themselves: `write` appends the
- * elements that end in a chunk to `found`; `end` throws if the array was never closed.
+ * elements that end in a chunk to `found`; `end` throws if the array was never closed. A caller that
+ * holds the whole body already passes no `found` and reads `elements` and `lastElementEnd` instead,
+ * so no element is copied.
  */
 export class ArraySplitter {
+  /** Elements finished so far. */
+  elements = 0;
+  /** The absolute byte offset just past the last finished element (0 before any). */
+  lastElementEnd = 0;
   private state: number = BEFORE_ARRAY;
   /** Bytes consumed before the current chunk, so errors can name absolute offsets. */
   private consumed = 0;
@@ -125,8 +131,8 @@ export class ArraySplitter {
     if (!(maxElementBytes > 0)) throw new RangeError(`maxElementBytes must be positive, got ${maxElementBytes}`);
   }
 
-  /** Scans one chunk, appending the elements that end in it to `found`. */
-  write(chunk: Buffer, found: Buffer[]): void {
+  /** Scans one chunk, appending the elements that end in it to `found` if given. */
+  write(chunk: Buffer, found?: Buffer[]): void {
     const length = chunk.length;
     // Where the current element starts in this chunk; 0 when it began in an earlier one.
     let start = 0;
@@ -206,7 +212,7 @@ export class ArraySplitter {
         }
       }
     }
-    if (this.inElement()) this.keepPart(chunk.subarray(start));
+    if (this.inElement()) this.keepPart(chunk.subarray(start), found !== undefined);
     this.consumed += length;
   }
 
@@ -262,27 +268,26 @@ export class ArraySplitter {
     }
   }
 
-  private finishElement(chunk: Buffer, start: number, end: number, found: Buffer[]): void {
+  private finishElement(chunk: Buffer, start: number, end: number, found: Buffer[] | undefined): void {
     const size = this.partsBytes + end - start;
     if (size > this.maxElementBytes) throw this.tooLarge();
-    const tail = chunk.subarray(start, end);
-    if (this.parts.length === 0) {
-      found.push(Buffer.from(tail));
-    } else {
-      this.parts.push(tail);
-      found.push(Buffer.concat(this.parts, size));
-      this.parts = [];
-      this.partsBytes = 0;
+    if (found) {
+      const tail = chunk.subarray(start, end);
+      found.push(this.parts.length === 0 ? Buffer.from(tail) : Buffer.concat([...this.parts, tail], size));
     }
+    this.parts = [];
+    this.partsBytes = 0;
+    this.elements++;
+    this.lastElementEnd = this.consumed + end;
     this.state = AFTER_ELEMENT;
   }
 
-  /** Keeps the unfinished element's bytes from a chunk that ends inside it, failing as soon as it is too big. */
-  private keepPart(part: Buffer): void {
+  /** Keeps the unfinished element's bytes (their count at least) from a chunk that ends inside it, failing as soon as it is too big. */
+  private keepPart(part: Buffer, keep: boolean): void {
     if (part.length === 0) return;
     this.partsBytes += part.length;
     if (this.partsBytes > this.maxElementBytes) throw this.tooLarge();
-    this.parts.push(part);
+    if (keep) this.parts.push(part);
   }
 
   private tooLarge(): ElementTooLargeError {

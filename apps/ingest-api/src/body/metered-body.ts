@@ -1,0 +1,70 @@
+import { HttpError, payloadTooLarge } from "@tally/shared/http";
+
+export interface BodyLimits {
+  /** 413 once the body passes this many bytes… */
+  maxBytes: number;
+  /** …naming the variable that sets it. */
+  maxBytesName: string;
+  /** 408 once the client sends less than this, averaged over a window of waiting for it. */
+  minBytesPerSecond: number;
+  windowMs: number;
+}
+
+const TIMEOUT = Symbol("timeout");
+
+/**
+ * The body's chunks as they arrive, cut with 413 as soon as they pass `maxBytes` (a body without a
+ * Content-Length is counted, not trusted) and with 408 when the client sends less than
+ * `minBytesPerSecond` over any window of `windowMs` spent waiting for it. Only waiting counts: while
+ * the caller is busy with a chunk (staging it in Postgres, say), TCP holds the client back and it is
+ * not the client that is slow. Pass an iterator that does not destroy the request when left early
+ * (`req.iterator({ destroyOnReturn: false })`), so the socket can still carry the answer.
+ */
+export async function* meteredBody(chunks: AsyncIterator<Buffer>, limits: BodyLimits): AsyncGenerator<Buffer> {
+  const needed = (limits.minBytesPerSecond * limits.windowMs) / 1000;
+  let bytes = 0;
+  let windowBytes = 0;
+  let waited = 0;
+  // A whole window spent waiting: did enough arrive in it?
+  const endWindow = () => {
+    if (windowBytes < needed) throw tooSlow(limits);
+    waited = 0;
+    windowBytes = 0;
+  };
+  for (;;) {
+    const pending = chunks.next();
+    let result: IteratorResult<Buffer> | typeof TIMEOUT;
+    for (;;) {
+      const started = performance.now();
+      result = await within(pending, limits.windowMs - waited);
+      waited += performance.now() - started;
+      if (result !== TIMEOUT) break;
+      endWindow();
+    }
+    if (result.done) return;
+    bytes += result.value.length;
+    windowBytes += result.value.length;
+    if (bytes > limits.maxBytes) throw payloadTooLarge(`the body is over the limit of ${limits.maxBytes} bytes (${limits.maxBytesName})`);
+    if (waited >= limits.windowMs) endWindow();
+    yield result.value;
+  }
+}
+
+/** The whole body as one Buffer, metered as above. */
+export async function readMeteredBody(chunks: AsyncIterator<Buffer>, limits: BodyLimits): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of meteredBody(chunks, limits)) parts.push(chunk);
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+function tooSlow({ minBytesPerSecond, windowMs }: BodyLimits): HttpError {
+  return new HttpError(408, "Request timeout", `the body arrived slower than ${minBytesPerSecond} bytes/s over ${windowMs} ms (MIN_BODY_BYTES_PER_SECOND); nothing was accepted`);
+}
+
+function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof TIMEOUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMEOUT), Math.max(ms, 0));
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
