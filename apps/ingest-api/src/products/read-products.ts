@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
-import { MAX_LISTED_ERRORS, malformedJson, payloadTooLarge, toFieldErrors, validationFailed, type FieldError } from "@tally/shared/http";
-import { productSchema } from "@tally/shared/schemas";
+import { MAX_LISTED_ERRORS, malformedJson, payloadTooLarge, validationFailed, type FieldError } from "@tally/shared/http";
 import { cpuPacer } from "../body/cpu-turns.js";
 import { decodeUtf8 } from "../body/read-json-body.js";
-import { findUnstorable } from "./storable.js";
+import { checkProduct } from "./check-product.js";
 import { ElementTooLargeError, MalformedJsonError, splitJsonArray } from "@tally/shared/json";
 
 /** A product ready for staging: its place in the body and its exact JSON. */
@@ -23,8 +22,9 @@ const BATCH_BYTES = 1024 * 1024;
 /**
  * Reads a products body as it streams (metered by the caller: its size and rate): SHA-256 over the
  * exact bytes, the top-level array split into elements, each checked (400 malformed, 422 without a
- * valid id), and the valid ones handed to `stage` in batches, one insert in flight while the next batch
- * is parsed. Memory stays bounded whatever the body's size. Resolves with the digest and the number of products.
+ * valid id or with anything Postgres jsonb would refuse: `checkProduct`), and the valid ones handed
+ * to `stage` in batches, one insert in flight while the next batch is parsed. A body that is JSON but
+ * not an array is a 422. Memory stays bounded whatever the body's size. Resolves with the digest and the number of products.
  */
 export async function readProducts(
   body: AsyncIterable<Buffer>,
@@ -55,14 +55,12 @@ export async function readProducts(
   // Elements already split come out of the generator without a turn of the event loop: take turns.
   const pace = cpuPacer();
   try {
-    for await (const element of splitJsonArray(hashed(), { maxElementBytes: maxProductBytes })) {
+    for await (const element of splitJsonArray(arraysOnly(hashed(), maxProductBytes), { maxElementBytes: maxProductBytes })) {
       await pace();
       const document = decodeUtf8(element, `product [${position}]`);
-      const value = parseElement(document, position);
-      const result = productSchema.safeParse(value);
-      const invalid = result.success ? findUnstorable(value, document, [position]) : undefined;
-      if (!result.success || invalid) {
-        errors.push(...(invalid ? [invalid] : toFieldErrors(result.error!.issues, [position])));
+      const invalid = checkProduct(document, position);
+      if (invalid.length > 0) {
+        errors.push(...invalid);
         if (errors.length >= MAX_LISTED_ERRORS) break;
       } else if (errors.length === 0) {
         batch.push({ position, document });
@@ -81,19 +79,46 @@ export async function readProducts(
   return { digest: hash.digest("hex"), count: position };
 }
 
-function parseElement(text: string, position: number): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw malformedJson(`product [${position}] is not valid JSON: ${(error as Error).message}`);
-  }
-}
-
 function asHttpError(error: unknown, maxProductBytes: number): unknown {
-  if (error instanceof MalformedJsonError) return malformedJson(`${error.message} (at byte ${error.offset})`);
+  if (error instanceof MalformedJsonError) return malformedJson(error.message);
   if (error instanceof ElementTooLargeError) {
     return payloadTooLarge(`a product is over the limit of ${maxProductBytes} bytes (MAX_PRODUCT_BYTES), at byte ${error.offset}`);
   }
   return error;
 }
 
+const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+const OPEN_SQUARE = 0x5b;
+
+/**
+ * The chunks of a body that starts like a JSON array, unchanged. Any other body is read whole (as one
+ * value, so at most `maxValueBytes`) to tell what is wrong with it: 400 if it is not JSON, 422 if it is
+ * JSON of another shape. An empty body passes through, for the splitter to call empty.
+ */
+async function* arraysOnly(chunks: AsyncIterable<Buffer>, maxValueBytes: number): AsyncGenerator<Buffer> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let first: number | undefined;
+  for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+    head.push(next.value);
+    first = next.value.find((byte) => !WHITESPACE.has(byte));
+    if (first !== undefined) break;
+  }
+  if (first === undefined || first === OPEN_SQUARE) {
+    yield* head;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+    return;
+  }
+  let bytes = head.reduce((n, chunk) => n + chunk.length, 0);
+  for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+    bytes += next.value.length;
+    if (bytes > maxValueBytes) throw payloadTooLarge(`the body is not a JSON array, and over ${maxValueBytes} bytes (MAX_PRODUCT_BYTES) as one value`);
+    head.push(next.value);
+  }
+  try {
+    JSON.parse(decodeUtf8(Buffer.concat(head), "the body"));
+  } catch (error) {
+    throw malformedJson(`the body is not a JSON array of products, nor JSON at all: ${(error as Error).message}`);
+  }
+  throw validationFailed([{ path: "", message: "must be a JSON array of products" }]);
+}

@@ -33,25 +33,31 @@ const SMALL_PRODUCT_BYTES = 9000;
 const bytesOf = (v: unknown) => Buffer.byteLength(jsonText(v));
 
 export const validProduct = productWith(extraFields(["id"], 400)).filter((p) => bytesOf(p) <= SMALL_PRODUCT_BYTES);
-/** A valid product nested 1,000–9,000 levels deep in one field (Postgres's jsonb takes 10,000). */
+/** Containers a product may nest, itself included (MAX_PRODUCT_DEPTH). */
+const MAX_DEPTH = 1000;
+/** A valid product nested 500 levels deep or more in one field, up to the limit. */
 export const deepProduct = fc
-  .tuple(validProductId, fc.integer({ min: 1000, max: 9000 }))
-  .map(([id, depth]) => new Entries([["id", id], ["deep", nested(Math.min(depth, Math.floor((SMALL_PRODUCT_BYTES * 2 - bytesOf(id)) / 2)), "array")]]));
+  .tuple(validProductId, fc.integer({ min: 500, max: MAX_DEPTH - 1 }))
+  .map(([id, depth]) => new Entries([["id", id], ["deep", nested(depth, "array")]]));
 
 /** A field value or key Postgres jsonb cannot store. */
 const unstorableText = fc.tuple(storableString(0, 10), fc.constantFrom(...UNSTORABLE_CHARS), storableString(0, 10)).map(([a, bad, b]) => a + bad + b);
 
-type Break = "id-missing" | "id-bad" | "id-unstorable" | "value-unstorable" | "key-unstorable" | "nested-unstorable" | "number-beyond-double" | "number-too-long";
+type Break = "id-missing" | "id-bad" | "id-inexact" | "id-unstorable" | "value-unstorable" | "key-unstorable" | "nested-unstorable" | "number-beyond-numeric" | "number-too-long" | "too-deep";
 
 const brokenProduct: fc.Arbitrary<Item> = fc
   .tuple(
     validProduct.map((p) => new Entries(p.entries.filter(([k]) => !k.startsWith("bad")))),
-    fc.constantFrom<Break>("id-missing", "id-bad", "id-bad", "id-unstorable", "value-unstorable", "key-unstorable", "nested-unstorable", "number-beyond-double", "number-too-long"),
+    fc.constantFrom<Break>("id-missing", "id-bad", "id-bad", "id-inexact", "id-unstorable", "value-unstorable", "key-unstorable", "nested-unstorable", "number-beyond-numeric", "number-too-long", "too-deep"),
     fc.oneof(fc.constant(""), tooLongString(512, 1500), fc.constantFrom(1.5, -0.25, true, false, null), fc.constantFrom(new Raw("9007199254740992"), new Raw("1e400"), new Raw("-1e20")), nonString.filter((v) => typeof v !== "number")),
     unstorableText,
-    fc.constantFrom("1e400", "-1e400", "1E999", "123e456"),
+    // Numbers Postgres numeric cannot hold (a double cannot hold 1e400 either, but numeric can: that one is valid).
+    fc.constantFrom("1e131072", "-1e131072", "1e-16384", "0e-20000", "1E1073741823", "2.5e-16383"),
+    // Ids whose nearest double is an integer although they are not.
+    fc.constantFrom("9007199254740990.5", "0.99999999999999999", "-9007199254740990.5", "5e-1"),
+    fc.integer({ min: MAX_DEPTH, max: 3000 }),
   )
-  .map(([product, how, badId, text, huge]): Item => {
+  .map(([product, how, badId, text, huge, inexact, tooDeep]): Item => {
     switch (how) {
       case "id-missing":
         return { value: product.without("id"), bad: [["id"]] };
@@ -65,10 +71,15 @@ const brokenProduct: fc.Arbitrary<Item> = fc
         return { value: new Entries([...product.entries, [text, 1]]), bad: [[text]] };
       case "nested-unstorable":
         return { value: product.with("bad", [1, new Entries([["x", text]])]), bad: [["bad", 1, "x"]] };
-      case "number-beyond-double":
+      case "id-inexact":
+        return { value: product.with("id", new Raw(inexact)), bad: [["id"]] };
+      case "number-beyond-numeric":
         return { value: product.with("bad", new Raw(huge)), bad: [["bad"]] };
       case "number-too-long":
-        return { value: new Entries([["id", 1], ["bad", new Raw("9".repeat(16_384))]]), bad: [[]] };
+        return { value: new Entries([["id", 1], ["bad", new Raw(`0.${"9".repeat(16_384)}`)]]), bad: [["bad"]] };
+      case "too-deep":
+        // The first container past the limit is named: the product is level 1, so it is `bad` plus 999 × [0].
+        return { value: new Entries([["id", 1], ["bad", nested(tooDeep, "array")]]), bad: [["bad", ...Array<number>(MAX_DEPTH - 1).fill(0)]] };
     }
   });
 
@@ -109,7 +120,10 @@ export function hostileProductBodies({ maxBodyBytes, maxProductBytes }: Products
       return post("deep-then-invalid", Buffer.from(body.text), typed("application/json", extra), [422], { paths: body.paths });
     }),
     fc.tuple(anyProducts, cutPoint, jsonType, ids).map(([list, at, type, extra]) => post("truncated", truncate(arrayBody(list).text, at), typed(type, extra), [400])),
-    fc.tuple(fc.oneof(valid, invalidProduct), ids).map(([one, extra]) => post("not-an-array", Buffer.from(jsonText(one.value)), typed("application/json", extra), [400, 422])),
+    // One product, or any other JSON that is not an array (an array of it would be a body to read).
+    fc.tuple(fc.oneof(valid, invalidProduct).filter((one) => !Array.isArray(one.value)), ids).map(([one, extra]) =>
+      post("not-an-array", Buffer.from(jsonText(one.value)), typed("application/json", extra), [422], { paths: [""] }),
+    ),
     fc.tuple(anyProducts, fc.constantFrom("x", "]", ",", "[]", "{}", "\u0000", "1", '"'), ids).map(([list, tail, extra]) =>
       post("trailing-garbage", Buffer.from(arrayBody(list).text + tail), typed("application/json", extra), [400]),
     ),

@@ -119,7 +119,8 @@ export function extraFields(reserved: readonly string[], maxString = 2000): fc.A
   const key = storableString(0, 30).filter((k) => !reserved.includes(k));
   const value = fc.oneof(
     fc.jsonValue({ maxDepth: 2 }).filter((v) => !UNSTORABLE_JSON.test(JSON.stringify(v) ?? "")),
-    fc.constant(nested(1200, "array")),
+    // Deep, and still within MAX_PRODUCT_DEPTH (1,000) when it is a field of a product (one level itself).
+    fc.constant(nested(999, "array")),
     sizedString(0, maxString),
   );
   return fc.array(fc.tuple(key, value), { maxLength: 3 });
