@@ -12,15 +12,17 @@ export interface RawHttpOptions {
   end?: boolean;
   /** Written once the first response (a `100 Continue`, say) has arrived. */
   afterFirstResponse?: string | Buffer;
+  /** Stop once this many whole responses have arrived, rather than when the server closes. */
+  responses?: number;
   timeoutMs?: number;
 }
 
 /**
  * Sends bytes exactly as given (fetch cannot send malformed framing, a lying Content-Length or an
- * `Expect` header) and reads what comes back until the server closes the connection or `timeoutMs`
- * passes. Resolves with every response parsed, and the raw text.
+ * `Expect` header) and reads what comes back until the server closes the connection, `responses`
+ * whole answers have arrived, or `timeoutMs` passes. Resolves with every response parsed, and the raw text.
  */
-export async function rawHttp(url: string, request: string | Buffer, { end = false, afterFirstResponse, timeoutMs = 5000 }: RawHttpOptions = {}): Promise<{ responses: RawResponse[]; raw: string }> {
+export async function rawHttp(url: string, request: string | Buffer, { end = false, afterFirstResponse, responses: wanted, timeoutMs = 5000 }: RawHttpOptions = {}): Promise<{ responses: RawResponse[]; raw: string }> {
   const { hostname, port } = new URL(url);
   const socket: Socket = connect(Number(port), hostname);
   let raw = "";
@@ -39,6 +41,7 @@ export async function rawHttp(url: string, request: string | Buffer, { end = fal
         sentMore = true;
         socket.write(afterFirstResponse);
       }
+      if (wanted !== undefined && parseResponses(raw).length >= wanted) finish();
     });
     socket.on("close", finish);
     socket.write(request, () => {

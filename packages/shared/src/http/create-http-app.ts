@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import express, { type ErrorRequestHandler, type Express, type Router } from "express";
+import express, { type ErrorRequestHandler, type Express, type Request, type Response, type Router } from "express";
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
 import type { Registry } from "prom-client";
@@ -135,6 +135,31 @@ function fromExpress(error: { type?: unknown; limit?: unknown; status?: unknown;
   return undefined;
 }
 
+/** How long an answered request's unread body is read and thrown away before its connection is cut. */
+const LINGER_MS = 5000;
+
+/**
+ * An answer sent before the request's body was read whole (413, 422 after a hundred errors, 408): if
+ * the connection closed as soon as the answer was written, the client would still be sending, the
+ * kernel would reset the connection for the unread bytes, and the client could lose the answer itself
+ * (seen with a 300 KB 422). So what is left of the body is read and dropped for a few seconds, then the
+ * connection is cut if the body still has not ended.
+ */
+function lingerForTheRest(req: Request, res: Response): void {
+  res.once("finish", () => {
+    if (req.complete) return;
+    const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
+    timer.unref();
+    req.once("end", () => clearTimeout(timer));
+    req.once("close", () => clearTimeout(timer));
+    // Not resume(): a route's abandoned async iterator may still listen for "readable", which wins.
+    req.on("readable", () => {
+      while (req.read() !== null);
+    });
+    while (req.read() !== null);
+  });
+}
+
 const problemHandler: ErrorRequestHandler = (error, req, res, next) => {
   if (res.headersSent) return next(error);
   const known =
@@ -146,7 +171,6 @@ const problemHandler: ErrorRequestHandler = (error, req, res, next) => {
   const problem = known ?? new HttpError(500, "Internal server error", `unexpected error; request id ${String(req.id)}`);
   if (!known) req.log.error({ err: error }, "unhandled error");
   for (const [name, value] of Object.entries(problem.extra.headers ?? {})) res.setHeader(name, value);
-  // Answered before the whole body was read: what is left of it cannot be skipped on this connection.
-  if (!req.complete) res.setHeader("Connection", "close");
+  if (!req.complete) lingerForTheRest(req, res);
   res.status(problem.status).type("application/problem+json").send(JSON.stringify(problem.toProblem()));
 };
