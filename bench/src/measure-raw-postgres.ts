@@ -79,8 +79,8 @@ function batchMaker(kind: RawKind, base: number, { eventsPerJob, jobsPerBatch }:
             // Pre-aggregated per job, minute and domain, as the worker's toDomainCountRows does.
             const key = `${jobId} ${minute} ${domain}`;
             const row = rows.get(key);
-            if (row) row.requests += 1;
-            else rows.set(key, { jobId, minute, domain, requests: 1 });
+            if (row) row.requests += 1n;
+            else rows.set(key, { jobId, minute, domain, requests: 1n });
           }
         }
       }
@@ -100,10 +100,10 @@ function batchMaker(kind: RawKind, base: number, { eventsPerJob, jobsPerBatch }:
         const key = `${jobId} ${srcApp} ${destApp} ${vpcId}`;
         const row = rows.get(key);
         if (row) {
-          row.bytesTx += 1;
-          row.bytesRx += 2;
+          row.bytesTx += 1n;
+          row.bytesRx += 2n;
         } else {
-          rows.set(key, { jobId, hour: base, srcApp, destApp, vpcId, bytesTx: 1, bytesRx: 2 });
+          rows.set(key, { jobId, hour: base, srcApp, destApp, vpcId, bytesTx: 1n, bytesRx: 2n });
         }
       }
     }

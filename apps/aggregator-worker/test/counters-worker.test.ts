@@ -66,4 +66,19 @@ describe("counters worker", () => {
     expect(await (await h.counters.getJob(jobId))?.getState()).toBe("completed");
     expect(await table("domain_minute")).toEqual(["11-23T14:53 A=1"]);
   });
+
+  it("sums exactly past 2^53 and past bigint: no count is rounded or refused after its 202", async () => {
+    const max = Number.MAX_SAFE_INTEGER;
+    // Three counts of 2^53-1 in one job: a JavaScript sum would give …972, not …973.
+    await h.counters.add("counters", { counters: [1, 2, 3].map((s) => ({ timestamp: T + s, counts: [["A", max]] as [string, number][] })) });
+    // 1,100 of them for one domain: 2^63-1 (bigint) would overflow near the 1,025th.
+    for (let job = 0; job < 2; job++) {
+      await h.counters.add("counters", { counters: Array.from({ length: 550 }, () => ({ timestamp: T, counts: [["B", max]] as [string, number][] })) });
+    }
+    h.startWorkers();
+    await h.drained();
+    expect(await table("domain_minute")).toEqual([`11-23T14:53 A=${3n * BigInt(max)}`, `11-23T14:53 B=${1100n * BigInt(max)}`]);
+    expect(await table("domain_hour")).toEqual([`11-23T14:00 A=27021597764222973`, `11-23T14:00 B=${1100n * BigInt(max)}`]);
+    expect(await h.failedJobs()).toEqual([]);
+  });
 });

@@ -42,7 +42,7 @@ async function rowsByPartition(table: string, column: string, db: Kysely<Databas
 }
 
 /** One counters job: `requests` requests for `domain` in the minute starting at `minuteMs`. */
-function counterJob(jobId: string, queuedAt: number, minuteMs: number, domain = "a.example", requests = 1) {
+function counterJob(jobId: string, queuedAt: number, minuteMs: number, domain = "a.example", requests = 1n) {
   const jobs: LedgerJob[] = [{ jobId, queuedAt }];
   const rows: DomainCountRow[] = [{ jobId, minute: minuteMs / 1000, domain, requests }];
   return [jobs, rows] as const;
@@ -91,7 +91,7 @@ describe("time partitions on a new database", () => {
   it("moves rows the DEFAULT partition caught into the partition made for them, still counted once", async () => {
     const { db } = database;
     const day = TODAY + 100 * DAY;
-    const [jobs, rows] = counterJob("late-job", day + 3_600_000, day + 600_000, "moved.example", 5);
+    const [jobs, rows] = counterJob("late-job", day + 3_600_000, day + 600_000, "moved.example", 5n);
     expect(await countNewCounterJobs(db, jobs, rows)).toBe(1);
     expect((await rowsByPartition("domain_minute", "minute")).filter((r) => r.at === day + 600_000)).toEqual([
       { partition: "domain_minute_default", at: day + 600_000 },
@@ -117,7 +117,7 @@ describe("time partitions on a new database", () => {
     // A few rounds, each on a day of its own: one round catches a race most of the time, not always.
     for (const day of [200, 201, 202, 203, 204, 205, 206, 207].map((d) => TODAY + d * DAY)) {
       const domain = `race-${day}.example`;
-      const batches = Array.from({ length: 40 }, (_, i) => counterJob(`${domain}-${i}`, day + i * 60_000, day + i * 60_000, domain, i + 1));
+      const batches = Array.from({ length: 40 }, (_, i) => counterJob(`${domain}-${i}`, day + i * 60_000, day + i * 60_000, domain, BigInt(i + 1)));
       const folds = Promise.all(batches.map(([jobs, rows]) => countNewCounterJobs(db, jobs, rows)));
       // Lock timeouts are tolerated (the next pass retries), so keep asking until it is done.
       const creating = (async () => {
@@ -149,10 +149,10 @@ describe("time partitions on a new database", () => {
     // Partitions from 10 days back: the days -10 … -7 exist, -6 does not (its rows go to DEFAULT).
     await createPartitionsAhead(db, now - 10 * DAY, RETENTION);
     await db.insertInto("domain_minute").values([
-      { minute: new Date(today - 10 * DAY + 60_000), domain: "dropped", requests: 1 },
-      { minute: new Date(today - 7 * DAY + 60_000), domain: "kept-in-partition", requests: 1 },
-      { minute: new Date(today - 6 * DAY + 60_000), domain: "kept-in-default", requests: 1 },
-      { minute: new Date(today - 30 * DAY), domain: "late-in-default", requests: 1 },
+      { minute: new Date(today - 10 * DAY + 60_000), domain: "dropped", requests: "1" },
+      { minute: new Date(today - 7 * DAY + 60_000), domain: "kept-in-partition", requests: "1" },
+      { minute: new Date(today - 6 * DAY + 60_000), domain: "kept-in-default", requests: "1" },
+      { minute: new Date(today - 30 * DAY), domain: "late-in-default", requests: "1" },
     ]).execute();
     await db.insertInto("counter_job_ledger").values([
       { job_id: "expired-job", queued_at: new Date(today - 9 * DAY) },
@@ -199,13 +199,13 @@ describe("migration 0007 on a database an earlier release filled", () => {
     old = await createTestDatabase(undefined, { upTo: "0006-fold-watermarks" });
     const { db } = old;
     await db.insertInto("domain_minute").values([
-      { minute: new Date(TODAY - 3 * DAY), domain: "old", requests: 1 },
-      { minute: hour(now), domain: "current", requests: 2 },
-      { minute: new Date(TODAY + 400 * DAY), domain: "ahead", requests: 3 },
+      { minute: new Date(TODAY - 3 * DAY), domain: "old", requests: "1" },
+      { minute: hour(now), domain: "current", requests: "2" },
+      { minute: new Date(TODAY + 400 * DAY), domain: "ahead", requests: "3" },
     ]).execute();
     await db.insertInto("domain_hour").values([
-      { hour: new Date(TODAY - 100 * DAY), domain: "old", requests: 4 },
-      { hour: hour(now), domain: "current", requests: 5 },
+      { hour: new Date(TODAY - 100 * DAY), domain: "old", requests: "4" },
+      { hour: hour(now), domain: "current", requests: "5" },
     ]).execute();
     await db.insertInto("message_rollup").values([
       { hour: new Date(TODAY - 100 * DAY), customer_id: 1, type: "old", count: 1, total: "1.500" },

@@ -36,12 +36,12 @@ describe("pruneExpired", () => {
   it("deletes late minute and hour rollups, job ids and applied uploads older than their retention, and nothing newer", async () => {
     const { db } = database;
     await db.insertInto("domain_minute").values([
-      { minute: daysAgo(7.01), domain: "old", requests: 1 },
-      { minute: daysAgo(6.99), domain: "kept", requests: 1 },
+      { minute: daysAgo(7.01), domain: "old", requests: "1" },
+      { minute: daysAgo(6.99), domain: "kept", requests: "1" },
     ]).execute();
     await db.insertInto("domain_hour").values([
-      { hour: daysAgo(91), domain: "old", requests: 1 },
-      { hour: daysAgo(89), domain: "kept", requests: 1 },
+      { hour: daysAgo(91), domain: "old", requests: "1" },
+      { hour: daysAgo(89), domain: "kept", requests: "1" },
     ]).execute();
     await db.insertInto("counter_job_ledger").values([
       { job_id: "old", queued_at: daysAgo(8) },

@@ -55,6 +55,11 @@ export async function createWorkerHarness() {
         "the queue to drain",
       );
     },
+    /** Every job in a failed set, as "queue: reason". */
+    async failedJobs() {
+      const failed = await Promise.all(queues.map(async (q) => (await q.getFailed()).map((j) => `${q.name}: ${j.failedReason}`)));
+      return failed.flat();
+    },
     async rollup() {
       const { rows } = await sql<{ hour: Date; customer_id: string; type: string; count: string; total: string }>`
         SELECT hour, customer_id, type, count, total FROM message_rollup ORDER BY hour, customer_id, type`.execute(database.db);

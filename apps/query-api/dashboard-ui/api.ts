@@ -1,9 +1,13 @@
+import type { ExactInteger } from "@tally/shared/http";
 import type { z } from "zod";
 import type { topDomainsResponse } from "../src/counters/top-domains.schema.js";
-import type { DashboardSummary } from "../src/dashboard/dashboard.schema.js";
+import type { DashboardSummary as Summary } from "../src/dashboard/dashboard.schema.js";
 
-export type TopDomains = z.output<typeof topDomainsResponse>;
-export type { DashboardSummary };
+/** An answer as the page reads it: JSON.parse makes every exact integer a number (rounded past 2^53: fine for a chart). */
+type Parsed<T> = T extends ExactInteger ? number : T extends readonly (infer U)[] ? Parsed<U>[] : T extends object ? { [K in keyof T]: Parsed<T[K]> } : T;
+
+export type TopDomains = Parsed<z.output<typeof topDomainsResponse>>;
+export type DashboardSummary = Parsed<Summary>;
 
 const KEY_ITEM = "tally.queryApiKey";
 

@@ -77,7 +77,7 @@ describe("GET /v1/dashboard/summary", () => {
     expect(minutes[0]).toEqual({ minute: "2026-11-23T14:24:00.000Z", requests: 1 });
     expect(minutes[16]).toEqual({ minute: "2026-11-23T14:40:00.000Z", requests: 3 });
     expect(minutes[29]).toEqual({ minute: "2026-11-23T14:53:00.000Z", requests: 12 });
-    expect(minutes.reduce((sum, m) => sum + m.requests, 0)).toBe(16);
+    expect(minutes.reduce((sum, m) => sum + Number(m.requests), 0)).toBe(16);
   });
 
   it("answers the messages of the last complete hour and of the current one so far", async () => {

@@ -108,3 +108,14 @@ describe("the seed's shapes", () => {
     ]);
   });
 });
+
+describe("sums past 2^53", () => {
+  it("answer every digit, as JSON numbers, in both shapes", async () => {
+    const minute = at(10, 0);
+    // 3 × (2^53 - 1): a double would read it as …972.
+    await database.db.insertInto("domain_minute").values({ minute, domain: "huge", requests: "27021597764222973" }).execute();
+    expect(await (await get(`/v1/stats/domains/top?window=minute&start=${minute.toISOString()}`)).text()).toContain('{"domain":"huge","requests":27021597764222973}');
+    await database.db.insertInto("domain_minute").values({ minute: at(14, 53), domain: "huge", requests: "99999999999999999999999" }).execute();
+    expect(await (await get("/stats/minutes")).text()).toMatch(/^\[\{"Domain":"huge","NumberOfRequests":99999999999999999999999\}/);
+  });
+});

@@ -42,4 +42,15 @@ describe("counters, end to end", () => {
     await eventually(async () => ((await system.getJson<Top>("/v1/stats/domains/top?window=minute&start=2026-11-20T09:00:00Z")).items.length ? true : undefined));
     expect((await system.getJson<Top>("/v1/stats/domains/top?window=minute&start=2026-11-20T09:00:00Z")).items).toEqual([{ domain: "marker", requests: 1 }]);
   });
+
+  it("sums past 2^53 exactly, and answers every digit", async () => {
+    const max = Number.MAX_SAFE_INTEGER;
+    const res = await system.post("/v1/counters", [1, 2, 3].map((s) => ({ timestamp: second(8, 0, s), big: max })));
+    expect(res.status).toBe(202);
+    const text = await eventually(async () => {
+      const body = await (await system.get("/v1/stats/domains/top?window=minute&start=2026-11-20T08:00:00Z")).text();
+      return body.includes('"big"') ? body : undefined;
+    });
+    expect(text).toContain('{"domain":"big","requests":27021597764222973}');
+  });
 });

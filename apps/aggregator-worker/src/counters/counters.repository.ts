@@ -2,12 +2,12 @@ import type { Database } from "@tally/shared/db";
 import { sql, type Kysely } from "kysely";
 import { insertNewJobIds, type LedgerJob } from "../job-ledger.js";
 
-/** Requests for one domain in one minute (epoch seconds, on the minute), from one job. */
+/** Requests for one domain in one minute (epoch seconds, on the minute), from one job: summed exactly. */
 export interface DomainCountRow {
   jobId: string;
   minute: number;
   domain: string;
-  requests: number;
+  requests: bigint;
 }
 
 /**
@@ -25,7 +25,7 @@ export async function countNewCounterJobs(db: Kysely<Database>, jobs: readonly L
         ${rows.map((r) => r.jobId)}::text[],
         ${rows.map((r) => r.minute)}::bigint[],
         ${rows.map((r) => r.domain)}::text[],
-        ${rows.map((r) => r.requests)}::bigint[]
+        ${rows.map((r) => r.requests.toString())}::numeric[]
       ) AS ev(job_id, minute, domain, requests)
       JOIN fresh USING (job_id)
     ),

@@ -20,8 +20,9 @@ export function toDomainCountRows(items: readonly BatchItem<CountersJob>[]): { j
       for (const [domain, requests] of counts) {
         const key = `${jobId}\u0000${minute}\u0000${domain}`;
         const row = rows.get(key);
-        if (row) row.requests += requests;
-        else rows.set(key, { jobId, minute, domain, requests });
+        // BigInt: three counts of 2^53-1 already pass what a number holds exactly.
+        if (row) row.requests += BigInt(requests);
+        else rows.set(key, { jobId, minute, domain, requests: BigInt(requests) });
       }
     }
   }

@@ -2,15 +2,15 @@ import type { Database } from "@tally/shared/db";
 import { sql, type Kysely } from "kysely";
 import { insertNewJobIds, type LedgerJob } from "../job-ledger.js";
 
-/** Bytes of one (hour, src_app, dest_app, vpc_id) key from one job. */
+/** Bytes of one (hour, src_app, dest_app, vpc_id) key from one job: summed exactly. */
 export interface FlowRow {
   jobId: string;
   hour: number;
   srcApp: string;
   destApp: string;
   vpcId: string;
-  bytesTx: number;
-  bytesRx: number;
+  bytesTx: bigint;
+  bytesRx: bigint;
 }
 
 /**
@@ -33,8 +33,8 @@ export async function countNewFlowJobs(db: Kysely<Database>, jobs: readonly Ledg
         ${rows.map((r) => r.srcApp)}::text[],
         ${rows.map((r) => r.destApp)}::text[],
         ${rows.map((r) => r.vpcId)}::text[],
-        ${rows.map((r) => r.bytesTx)}::bigint[],
-        ${rows.map((r) => r.bytesRx)}::bigint[]
+        ${rows.map((r) => r.bytesTx.toString())}::numeric[],
+        ${rows.map((r) => r.bytesRx.toString())}::numeric[]
       ) AS ev(job_id, hour, src_app, dest_app, vpc_id, bytes_tx, bytes_rx)
       JOIN fresh USING (job_id)
       GROUP BY hour, src_app, dest_app, vpc_id

@@ -18,11 +18,12 @@ export function toFlowRows(items: readonly BatchItem<FlowsJob>[]): { jobs: Ledge
     for (const f of data.flows) {
       const key = JSON.stringify([jobId, f.hour, f.src_app, f.dest_app, f.vpc_id]);
       const row = rows.get(key);
+      // BigInt: a few flows of 2^53-1 bytes already pass what a number holds exactly.
       if (row) {
-        row.bytesTx += f.bytes_tx;
-        row.bytesRx += f.bytes_rx;
+        row.bytesTx += BigInt(f.bytes_tx);
+        row.bytesRx += BigInt(f.bytes_rx);
       } else {
-        rows.set(key, { jobId, hour: f.hour, srcApp: f.src_app, destApp: f.dest_app, vpcId: f.vpc_id, bytesTx: f.bytes_tx, bytesRx: f.bytes_rx });
+        rows.set(key, { jobId, hour: f.hour, srcApp: f.src_app, destApp: f.dest_app, vpcId: f.vpc_id, bytesTx: BigInt(f.bytes_tx), bytesRx: BigInt(f.bytes_rx) });
       }
     }
   }

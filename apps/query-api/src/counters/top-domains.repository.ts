@@ -1,10 +1,12 @@
 import type { Database } from "@tally/shared/db";
+import { ExactInteger } from "@tally/shared/http";
 import type { Kysely } from "kysely";
 import type { WindowKind } from "./windows.js";
 
 export interface DomainRequests {
   domain: string;
-  requests: number;
+  /** Exact: a sum (numeric) that may pass 2^53. */
+  requests: ExactInteger;
 }
 
 /**
@@ -30,5 +32,5 @@ export async function topDomains(db: Kysely<Database>, kind: WindowKind, start: 
           .orderBy("domain")
           .limit(limit)
           .execute();
-  return rows.map((r) => ({ domain: r.domain, requests: Number(r.requests) }));
+  return rows.map((r) => ({ domain: r.domain, requests: new ExactInteger(r.requests) }));
 }

@@ -1,5 +1,5 @@
 import type { Database } from "@tally/shared/db";
-import { parseOrThrow, route } from "@tally/shared/http";
+import { parseOrThrow, route, sendExactJson } from "@tally/shared/http";
 import type { Router } from "express";
 import type { Kysely } from "kysely";
 import type { z } from "zod";
@@ -24,7 +24,7 @@ export function topDomainsRoutes(router: Router, db: Kysely<Database>, clock: ()
         items,
         ...freshness(asOf, end),
       };
-      res.json(body);
+      sendExactJson(res, body);
     },
   });
 
@@ -34,7 +34,7 @@ export function topDomainsRoutes(router: Router, db: Kysely<Database>, clock: ()
       get: async (_req, res) => {
         const items = await topDomains(db, kind, new Date(lastCompleteWindowStart(kind, clock())), SEED_TOP);
         const body: z.input<typeof seedTopResponse> = items.map((i) => ({ Domain: i.domain, NumberOfRequests: i.requests }));
-        res.json(body);
+        sendExactJson(res, body);
       },
     });
   }

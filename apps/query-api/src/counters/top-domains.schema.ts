@@ -1,3 +1,4 @@
+import { exactCount } from "@tally/shared/http";
 import { z } from "zod";
 import { freshnessFields } from "../freshness.js";
 import { digits, parseIsoInstant, single } from "../params.js";
@@ -29,9 +30,9 @@ export const topDomainsResponse = z.object({
   window: z.enum(["minute", "hour"]),
   start: z.iso.datetime(),
   end: z.iso.datetime(),
-  items: z.array(z.object({ domain: z.string(), requests: z.int().min(0) })),
+  items: z.array(z.object({ domain: z.string(), requests: exactCount })),
   ...freshnessFields,
 });
 
 /** The seed's shape for the last complete minute or hour. */
-export const seedTopResponse = z.array(z.object({ Domain: z.string(), NumberOfRequests: z.int().min(0) }));
+export const seedTopResponse = z.array(z.object({ Domain: z.string(), NumberOfRequests: exactCount }));

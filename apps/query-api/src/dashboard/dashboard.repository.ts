@@ -1,3 +1,4 @@
+import { ExactInteger } from "@tally/shared/http";
 import type { Database } from "@tally/shared/db";
 import type { Kysely } from "kysely";
 
@@ -11,7 +12,7 @@ import type { Kysely } from "kysely";
  * would read one index entry per message. The route caches the summary for a few seconds, so any
  * number of open dashboards costs one such scan per refresh interval.
  */
-export async function requestsPerMinute(db: Kysely<Database>, from: Date, to: Date): Promise<Map<number, number>> {
+export async function requestsPerMinute(db: Kysely<Database>, from: Date, to: Date): Promise<Map<number, ExactInteger>> {
   const rows = await db
     .selectFrom("domain_minute")
     .select(["minute", (eb) => eb.fn.sum<string>("requests").as("requests")])
@@ -19,18 +20,18 @@ export async function requestsPerMinute(db: Kysely<Database>, from: Date, to: Da
     .where("minute", "<", to)
     .groupBy("minute")
     .execute();
-  return new Map(rows.map((r) => [r.minute.getTime(), Number(r.requests)]));
+  return new Map(rows.map((r) => [r.minute.getTime(), new ExactInteger(r.requests)]));
 }
 
 /** Messages counted in each of the given hours (by the rollup's primary key, which hour leads). */
-export async function messagesPerHour(db: Kysely<Database>, hours: readonly Date[]): Promise<Map<number, number>> {
+export async function messagesPerHour(db: Kysely<Database>, hours: readonly Date[]): Promise<Map<number, ExactInteger>> {
   const rows = await db
     .selectFrom("message_rollup")
     .select(["hour", (eb) => eb.fn.sum<string>("count").as("count")])
     .where("hour", "in", hours)
     .groupBy("hour")
     .execute();
-  return new Map(rows.map((r) => [r.hour.getTime(), Number(r.count)]));
+  return new Map(rows.map((r) => [r.hour.getTime(), new ExactInteger(r.count)]));
 }
 
 export interface Watermark {

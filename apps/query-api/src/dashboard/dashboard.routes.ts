@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Database } from "@tally/shared/db";
-import { HttpError, route } from "@tally/shared/http";
+import { HttpError, route, sendExactJson } from "@tally/shared/http";
 import express, { type Router } from "express";
 import type { Kysely } from "kysely";
 import { cachedDashboardSummary } from "./dashboard-summary.js";
@@ -34,7 +34,7 @@ export function dashboardRoutes(router: Router, db: Kysely<Database>, clock: () 
   const summary = cachedDashboardSummary(db, clock, SUMMARY_TTL_MS);
   route(router, "/v1/dashboard/summary", {
     get: async (_req, res) => {
-      res.json(await summary());
+      sendExactJson(res, await summary());
     },
   });
 }

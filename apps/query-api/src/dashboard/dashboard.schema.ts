@@ -1,7 +1,8 @@
+import { exactCount } from "@tally/shared/http";
 import { z } from "zod";
 
 const instant = z.iso.datetime();
-const count = z.int().min(0);
+const count = exactCount;
 
 /** One queue's watermark as the workers last recorded it; all null before any worker has. */
 const queueLag = z.object({

@@ -1,3 +1,4 @@
+import { exactCount } from "@tally/shared/http";
 import { z } from "zod";
 import { freshnessFields } from "../freshness.js";
 import { digits, single } from "../params.js";
@@ -24,11 +25,9 @@ export const flowsQuery = z
 
 export type FlowsQuery = z.output<typeof flowsQuery>;
 
-const bytes = z.union([z.int().min(0), z.string().regex(/^\d+$/)]).meta({ description: "a number, or past 2^53-1 a string of digits" });
-
 /** The answer: one page of an hour's keys, and where the next one starts. */
 export const flowsPageResponse = z.object({
-  items: z.array(z.object({ src_app: z.string(), dest_app: z.string(), vpc_id: z.string(), hour: z.int().min(0), bytes_tx: bytes, bytes_rx: bytes })),
+  items: z.array(z.object({ src_app: z.string(), dest_app: z.string(), vpc_id: z.string(), hour: z.int().min(0), bytes_tx: exactCount, bytes_rx: exactCount })),
   total: z.int().min(0),
   page: z.int().min(1).optional().meta({ description: "absent when reading by cursor" }),
   size: z.int().min(1),

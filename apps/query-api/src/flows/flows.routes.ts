@@ -1,5 +1,5 @@
 import type { Database } from "@tally/shared/db";
-import { parseOrThrow, route } from "@tally/shared/http";
+import { ExactInteger, parseOrThrow, route, sendExactJson } from "@tally/shared/http";
 import type { Router } from "express";
 import type { Kysely } from "kysely";
 import { foldedUpTo } from "../freshness.js";
@@ -8,14 +8,8 @@ import type { z } from "zod";
 import { flowsQuery, type flowsPageResponse } from "./flows-query.schema.js";
 import { flowKeyCount, flowRows, type FlowRollupRow } from "./flows.repository.js";
 
-/** A bigint sum as JSON: a number while it is exact as one, past 2^53−1 a string of digits. */
-export function jsonInteger(int8: string): number | string {
-  const n = Number(int8);
-  return Number.isSafeInteger(n) ? n : int8;
-}
-
 function toItem(r: FlowRollupRow) {
-  return { src_app: r.src_app, dest_app: r.dest_app, vpc_id: r.vpc_id, hour: Number(r.hour), bytes_tx: jsonInteger(r.bytes_tx), bytes_rx: jsonInteger(r.bytes_rx) };
+  return { src_app: r.src_app, dest_app: r.dest_app, vpc_id: r.vpc_id, hour: Number(r.hour), bytes_tx: new ExactInteger(r.bytes_tx), bytes_rx: new ExactInteger(r.bytes_rx) };
 }
 
 /** `GET /v1/flows`, and `GET /flows` where the seed's clients read them. */
@@ -40,7 +34,7 @@ export function flowsRoutes(router: Router, db: Kysely<Database>): void {
         // An hour number says nothing of when its flows were sent, so only asOf, not "complete".
         asOf: asOf?.toISOString() ?? null,
       };
-      res.json(body);
+      sendExactJson(res, body);
     },
   });
 }

@@ -1,3 +1,4 @@
+import { exactCount } from "@tally/shared/http";
 import { z } from "zod";
 import { freshnessFields } from "../freshness.js";
 import { digits, hourInstant, pageParams, single } from "../params.js";
@@ -23,7 +24,7 @@ export const messagesStatsResponse = z.object({
     z.object({
       customerId: z.int().min(0),
       type: z.string(),
-      count: z.int().min(1),
+      count: exactCount,
       totalAmount: z.string().regex(/^\d+\.\d{3}$/).meta({ description: "exact, always 3 decimals" }),
     }),
   ),

@@ -1,5 +1,5 @@
 import type { Database } from "@tally/shared/db";
-import { parseOrThrow, route } from "@tally/shared/http";
+import { ExactInteger, parseOrThrow, route, sendExactJson } from "@tally/shared/http";
 import type { Router } from "express";
 import type { Kysely } from "kysely";
 import { formatAmount } from "../amount.js";
@@ -19,7 +19,7 @@ export function messagesRoutes(router: Router, db: Kysely<Database>): void {
         items: rows.map((r) => ({
           customerId: Number(r.customer_id),
           type: r.type,
-          count: Number(r.count),
+          count: new ExactInteger(r.count),
           totalAmount: formatAmount(r.total),
         })),
         total,
@@ -27,7 +27,7 @@ export function messagesRoutes(router: Router, db: Kysely<Database>): void {
         size: q.size,
         ...freshness(asOf, q.to),
       };
-      res.json(body);
+      sendExactJson(res, body);
     },
   });
 }

@@ -3,6 +3,8 @@ import type { ColumnType, Generated } from "kysely";
 /** bigint and numeric arrive from node-pg as strings: kept as strings, parsed where they are used. */
 type Int8 = ColumnType<string, string | number | bigint, string | number | bigint>;
 type Numeric = ColumnType<string, string, string>;
+/** An exact integer of any size (numeric): a sum that no number of additions can overflow. */
+type ExactSum = ColumnType<string, string | number | bigint, string | number | bigint>;
 
 /** Every uuid ever counted (within retention): the exactly-once ledger for messages. */
 export interface MessageLedgerTable {
@@ -31,14 +33,14 @@ export interface CounterJobLedgerTable {
 export interface DomainMinuteTable {
   minute: Date;
   domain: string;
-  requests: Int8;
+  requests: ExactSum;
 }
 
 /** Requests per domain per UTC hour. */
 export interface DomainHourTable {
   hour: Date;
   domain: string;
-  requests: Int8;
+  requests: ExactSum;
 }
 
 /** Every flows job folded (within retention): the exactly-once ledger for flows. */
@@ -55,8 +57,8 @@ export interface FlowRollupTable {
   src_app: string;
   dest_app: string;
   vpc_id: string;
-  bytes_tx: Int8;
-  bytes_rx: Int8;
+  bytes_tx: ExactSum;
+  bytes_rx: ExactSum;
 }
 
 /** How many flow keys an hour has. */

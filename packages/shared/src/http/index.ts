@@ -1,5 +1,6 @@
 export { createHttpApp, type HttpAppOptions } from "./create-http-app.js";
 export { createHttpServer } from "./http-server.js";
+export { ExactInteger, exactCount, exactJson, sendExactJson } from "./exact-json.js";
 export { createMetricsRegistry } from "./metrics.js";
 export * from "./problem.js";
 export { route } from "./route.js";

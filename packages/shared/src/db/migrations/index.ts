@@ -6,6 +6,7 @@ import * as m0004 from "./0004-products.js";
 import * as m0005 from "./0005-message-ledger-retention.js";
 import * as m0006 from "./0006-fold-watermarks.js";
 import * as m0007 from "./0007-partition-by-time.js";
+import * as m0008 from "./0008-exact-sums.js";
 
 /** Every migration in order. Files are never edited once landed: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   "0005-message-ledger-retention": m0005,
   "0006-fold-watermarks": m0006,
   "0007-partition-by-time": m0007,
+  "0008-exact-sums": m0008,
 };
