@@ -45,6 +45,11 @@ export function createWorkerMetrics(registry: Registry, queues: readonly Queue[]
       labelNames: ["queue"] as const,
       registers,
     }),
+    uploadsFailed: new Counter({
+      name: "tally_product_uploads_failed_total",
+      help: "Accepted products uploads that could not be applied: marked failed, their body window released",
+      registers,
+    }),
     skipped: new Counter({
       name: "tally_duplicates_skipped_total",
       help: "Seen before and skipped: repeated message uuids, redelivered jobs, uploads already applied",

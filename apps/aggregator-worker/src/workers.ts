@@ -10,6 +10,7 @@ import { foldCounters } from "./counters/fold-counters.js";
 import { foldFlows } from "./flows/fold-flows.js";
 import { foldMessages } from "./messages/fold-messages.js";
 import { createWorkerMetrics } from "./metrics.js";
+import { createBodyDigestRelease } from "./products/body-digests.js";
 import { foldProducts } from "./products/fold-products.js";
 import { startUploadSweep } from "./products/sweep-uploads.js";
 import { startPruning } from "./prune-expired.js";
@@ -37,6 +38,7 @@ export function startWorkers({ config, db, connection, logger, registry }: Worke
     logger,
     metrics,
   };
+  const settle = { db, releaseDigest: createBodyDigestRelease(connection, config.QUEUE_PREFIX), failed: metrics.uploadsFailed, logger };
   const workers = [
     startBatchWorker({
       ...common,
@@ -46,10 +48,10 @@ export function startWorkers({ config, db, connection, logger, registry }: Worke
     }),
     startBatchWorker({ ...common, queueName: QUEUE_NAMES.counters, schema: countersJobSchema, fold: (items) => foldCounters(db, items) }),
     startBatchWorker({ ...common, queueName: QUEUE_NAMES.flows, schema: flowsJobSchema, fold: (items) => foldFlows(db, items) }),
-    startBatchWorker({ ...common, queueName: QUEUE_NAMES.products, schema: productsJobSchema, fold: (items) => foldProducts(db, items) }),
+    startBatchWorker({ ...common, queueName: QUEUE_NAMES.products, schema: productsJobSchema, fold: (items) => foldProducts(settle, items) }),
   ];
   const stopPruning = startPruning(db, config, logger);
-  const stopSweep = startUploadSweep(db, logger);
+  const stopSweep = startUploadSweep(settle, logger);
   const stopWatermarks = startWatermarks(db, queues, logger);
   return {
     workers,

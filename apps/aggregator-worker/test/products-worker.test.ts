@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { createLogger } from "@tally/shared/logger";
+import { bodyDigestKey } from "@tally/shared/queues";
 import { eventually } from "@tally/testing";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { applyUpload } from "../src/products/apply-upload.js";
 import { applyStagedChunk } from "../src/products/products.repository.js";
+import { settleUpload } from "../src/products/settle-upload.js";
 import { startUploadSweep, sweepUploads } from "../src/products/sweep-uploads.js";
 import { stageUpload } from "./stage-upload.js";
 import { createWorkerHarness } from "./worker-harness.js";
@@ -28,6 +30,13 @@ async function uploadState(uploadId: string) {
     SELECT applied_at IS NOT NULL AS applied, (SELECT count(*) FROM product_staging s WHERE s.upload_id = u.upload_id) AS staged
     FROM product_uploads u WHERE upload_id = ${uploadId}`.execute(h.db);
   return { applied: rows[0]?.applied, staged: Number(rows[0]?.staged) };
+}
+
+async function outcome(uploadId: string) {
+  const { rows } = await sql<{ failed: boolean; failure: string | null; staged: string }>`
+    SELECT failed_at IS NOT NULL AS failed, failure, (SELECT count(*) FROM product_staging s WHERE s.upload_id = u.upload_id) AS staged
+    FROM product_uploads u WHERE upload_id = ${uploadId}`.execute(h.db);
+  return { failed: rows[0]?.failed, failure: rows[0]?.failure, staged: Number(rows[0]?.staged) };
 }
 
 describe("products worker", () => {
@@ -171,37 +180,80 @@ describe("replays", () => {
 describe("uploads no job names", () => {
   it("are applied by the sweep once older than the grace period, and not before", async () => {
     const uploadId = await stageUpload(h.db, [{ id: "lost", v: 1 }]);
-    expect(await sweepUploads(h.db, logger, Date.now())).toBe(0);
+    expect(await sweepUploads(h.settle, Date.now())).toEqual({ applied: 0, failed: 0, nextAfterSeq: 0 });
     expect(await uploadState(uploadId)).toEqual({ applied: false, staged: 1 });
 
-    expect(await sweepUploads(h.db, logger, Date.now() + 31_000)).toBe(1);
+    expect((await sweepUploads(h.settle, Date.now() + 31_000)).applied).toBe(1);
     expect(await uploadState(uploadId)).toEqual({ applied: true, staged: 0 });
     expect(await stored()).toEqual({ lost: { id: "lost", v: 1 } });
   });
 
-  it("are applied by the running sweep, past one that Postgres cannot read", async () => {
-    // Valid JSON, but jsonb has no NUL character: this upload fails until someone repairs it.
+  it("are applied by the running sweep, past one that Postgres cannot read, which ends failed", async () => {
+    // Valid JSON that jsonb refuses (ingest refuses it too; an older ingest may have let it through).
     const poisoned = await stageUpload(h.db, ['{"id": "bad", "name": "a\\u0000b"}']);
     const uploadId = await stageUpload(h.db, [{ id: "lost", v: 2 }]);
-    const stop = startUploadSweep(h.db, logger, 20, () => Date.now() + 60_000);
+    const stop = startUploadSweep(h.settle, logger, 20, () => Date.now() + 60_000);
     try {
       await eventually(async () => ((await uploadState(uploadId)).applied ? true : undefined), 5000, "the sweep to apply the upload");
     } finally {
       await stop();
     }
     expect(await stored()).toEqual({ lost: { id: "lost", v: 2 } });
-    expect(await uploadState(poisoned)).toEqual({ applied: false, staged: 1 });
+    expect(await outcome(poisoned)).toEqual({ failed: true, failure: expect.stringMatching(/Unicode escape/), staged: 0 });
+  });
+
+  it("never starve: a hundred and fifty uploads that fail leave the sweep's path, and the good one behind them is applied", async () => {
+    const poisoned: string[] = [];
+    for (let i = 0; i < 150; i++) poisoned.push(await stageUpload(h.db, [`{"id": "bad-${i}", "n": 1e-20000}`]));
+    const good = await stageUpload(h.db, [{ id: "good" }]);
+    const later = Date.now() + 60_000;
+    const first = await sweepUploads(h.settle, later);
+    expect(first).toEqual({ applied: 0, failed: 100, nextAfterSeq: expect.any(Number) });
+    const second = await sweepUploads(h.settle, later, { afterSeq: first.nextAfterSeq });
+    expect(second).toEqual({ applied: 1, failed: 50, nextAfterSeq: 0 });
+    expect(await uploadState(good)).toEqual({ applied: true, staged: 0 });
+    // Failed for good: a third sweep has nothing left to try.
+    expect(await sweepUploads(h.settle, later)).toEqual({ applied: 0, failed: 0, nextAfterSeq: 0 });
+    expect(await h.registry.getSingleMetricAsString("tally_product_uploads_failed_total")).toMatch(/ 150$/m);
   });
 
   it("are ignored when they were never accepted (no accepted_seq)", async () => {
     const uploadId = await stageUpload(h.db, [{ id: "ghost" }], { accepted: false });
     expect(await applyUpload(h.db, uploadId)).toEqual({ applied: false, written: 0 });
-    expect(await sweepUploads(h.db, logger, Date.now() + 3_600_000)).toBe(0);
+    expect((await sweepUploads(h.settle, Date.now() + 3_600_000)).applied).toBe(0);
     await h.products.add("products", { uploadId });
     h.startWorkers();
     await h.drained();
 
     expect(await stored()).toEqual({});
     expect(await uploadState(uploadId)).toEqual({ applied: false, staged: 1 });
+  });
+});
+
+describe("an upload a job names that cannot be applied", () => {
+  it("ends failed with its reason, releases its body's window, and completes its job instead of retrying it", async () => {
+    const digest = "d".repeat(64);
+    const key = bodyDigestKey(h.prefix, digest);
+    const uploadId = await stageUpload(h.db, ['{"id": "deep", "d": 1e131072}'], { digest });
+    // The window ingest recorded when it accepted the body.
+    await h.redis.hset(key, "state", "accepted", "at", String(Date.now()), "token", uploadId);
+    await h.products.add("products", { uploadId }, { jobId: uploadId });
+    h.startWorkers();
+    await h.drained();
+
+    expect(await outcome(uploadId)).toEqual({ failed: true, failure: expect.stringMatching(/overflow/), staged: 0 });
+    expect(await h.redis.exists(key)).toBe(0);
+    expect(await (await h.products.getJob(uploadId))?.getState()).toBe("completed");
+    expect(await h.failedJobs()).toEqual([]);
+  });
+
+  it("releases only its own window: a later acceptance of the same body keeps its own", async () => {
+    const digest = "e".repeat(64);
+    const key = bodyDigestKey(h.prefix, digest);
+    const uploadId = await stageUpload(h.db, ['{"id": "x", "n": 1e-16384}'], { digest });
+    await h.redis.hset(key, "state", "accepted", "at", String(Date.now()), "token", "a-later-upload");
+    expect(await settleUpload(h.settle, uploadId)).toBe("failed");
+    expect(await h.redis.hget(key, "token")).toBe("a-later-upload");
+    expect(await settleUpload(h.settle, uploadId)).toBe("unchanged");
   });
 });

@@ -4,6 +4,9 @@ import { createRedisConnection, defaultJobOptions, QUEUE_NAMES, type CountersJob
 import { createTestDatabase, createTestRedis, eventually, testConfig } from "@tally/testing";
 import { Queue } from "bullmq";
 import { sql } from "kysely";
+import { createWorkerMetrics } from "../src/metrics.js";
+import { createBodyDigestRelease } from "../src/products/body-digests.js";
+import type { SettleDeps } from "../src/products/settle-upload.js";
 import { startWorkers } from "../src/workers.js";
 
 /** A test's own database and queue prefix, a producer to fill the queues, and workers on demand. */
@@ -28,9 +31,21 @@ export async function createWorkerHarness() {
   const queues: Queue[] = [messages, counters, flows, products];
   const running: { close(): Promise<void> }[] = [];
   const connections = [producer];
+  const registry = createMetricsRegistry("worker");
+  /** What settling uploads needs, as a worker process has it; `failed` counts into `registry`. */
+  const settle: SettleDeps = {
+    db: database.db,
+    releaseDigest: createBodyDigestRelease(producer, redis.prefix),
+    failed: createWorkerMetrics(registry, []).uploadsFailed,
+    logger: createLogger("worker", "silent"),
+  };
 
   return {
     db: database.db,
+    redis: producer,
+    prefix: redis.prefix,
+    settle,
+    registry,
     messages,
     counters,
     flows,

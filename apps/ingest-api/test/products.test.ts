@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { connect } from "node:net";
 import { eventually, expectProblem } from "@tally/testing";
 import { Redis } from "ioredis";
@@ -41,6 +42,9 @@ describe("POST /v1/products", () => {
     const upload = await ingest.db.selectFrom("product_uploads").selectAll().orderBy("received_at", "desc").executeTakeFirstOrThrow();
     expect(upload.accepted_seq).not.toBeNull();
     expect(Number(upload.products)).toBe(2);
+    // Where the query API answers the upload's status; the digest lets a worker release the window if it fails.
+    expect(res.headers.get("location")).toBe(`/v1/products/uploads/${upload.upload_id}`);
+    expect(upload.body_digest).toBe(createHash("sha256").update(text).digest("hex"));
     const staged = await ingest.db.selectFrom("product_staging").select(["first_position", "documents"]).where("upload_id", "=", upload.upload_id).execute();
     expect(staged).toEqual([{ first_position: "0", documents: '[{"id": 1, "name": "x"},{"id":"sku-2","nested":{"a":[1,2]}}]' }]);
     const job = await ingest.queues.products.getJob(upload.upload_id);

@@ -9,6 +9,7 @@ import { flowsRoutes } from "./flows/flows.routes.js";
 import { messagesRoutes } from "./messages/messages.routes.js";
 import { queryOpenApi } from "./openapi.js";
 import { productsRoutes } from "./products/products.routes.js";
+import { uploadsRoutes } from "./products/uploads.routes.js";
 
 export interface QueryAppDeps {
   /** A read-only handle: every transaction is read-only. */
@@ -36,6 +37,7 @@ export function createApp({ db, logger, registry, clock, apiKeys, stopping }: Qu
       messagesRoutes(router, db);
       topDomainsRoutes(router, db, clock);
       flowsRoutes(router, db);
+      uploadsRoutes(router, db);
       productsRoutes(router, db);
       dashboardRoutes(router, db, clock);
     },

@@ -1,10 +1,11 @@
 import { buildOpenApi, type OperationSpec } from "@tally/shared/http";
-import type { z } from "zod";
+import { z } from "zod";
 import { seedTopResponse, topDomainsQuery, topDomainsResponse } from "./counters/top-domains.schema.js";
 import { dashboardSummaryResponse } from "./dashboard/dashboard.schema.js";
 import { flowsPageResponse, flowsQuery } from "./flows/flows-query.schema.js";
 import { messagesStatsQuery, messagesStatsResponse } from "./messages/messages-stats.schema.js";
 import { productParams, productResponse } from "./products/products.schema.js";
+import { uploadStatusResponse } from "./products/uploads.schema.js";
 
 const invalid = { 422: { description: "A parameter is invalid: each one named" } };
 const unavailable = { 503: { description: "Postgres is unreachable; see Retry-After" } };
@@ -105,6 +106,25 @@ export const queryOperations: OperationSpec[] = [
       },
       404: { description: "No accepted body had this id" },
       ...invalid,
+      ...unavailable,
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/products/uploads/:id",
+    tags: ["products"],
+    summary: "Where an accepted products upload stands: pending, applied, or failed and why",
+    description:
+      "The URL a products 202 names in `Location`. An upload that cannot be applied (which ingest's checks are there to prevent) ends `failed` " +
+      "with its reason, and its body is no longer refused as a duplicate: it may be sent again.",
+    params: { id: { description: "The upload's id, from the 202's Location", schema: z.uuid() } },
+    responses: {
+      200: {
+        description: "The upload's status",
+        schema: uploadStatusResponse,
+        example: { id: "0190c3a4-5e6f-7a8b-9c0d-1e2f3a4b5c6d", status: "applied", products: 2, acceptedAt: "2026-11-23T13:00:00.000Z", appliedAt: "2026-11-23T13:00:00.250Z", failedAt: null, reason: null },
+      },
+      404: { description: "No accepted upload has this id" },
       ...unavailable,
     },
   },

@@ -32,7 +32,7 @@ describe("the query API's OpenAPI document", () => {
     expect(document.openapi).toBe("3.1.0");
     const described = Object.entries(document.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
     const registered = listRoutes(app).map((r) => r.replace(/ (.*)$/, (_, p: string) => ` ${openApiPath(p)}`));
-    expect(described.sort()).toEqual(registered);
+    expect(described.sort()).toEqual(registered.sort());
   });
 
   it.each(responseExamples.map((e) => [e.name, e] as const))("has an example response for %s that its schema accepts", (_, { schema, example }) => {

@@ -2,7 +2,7 @@ import type { Database } from "@tally/shared/db";
 import type { Kysely } from "kysely";
 import { applyStagedChunk, findUpload, markUploadApplied, nextStagedChunk } from "./products.repository.js";
 
-/** What applying an upload did: nothing (absent, never accepted, applied already) or applied it. */
+/** What applying an upload did: nothing (absent, never accepted, applied or failed already) or applied it. */
 export interface ApplyResult {
   applied: boolean;
   /** Products written; 0 when every document was already there or superseded by a later upload. */
@@ -19,7 +19,7 @@ export interface ApplyResult {
  */
 export async function applyUpload(db: Kysely<Database>, uploadId: string): Promise<ApplyResult> {
   const upload = await findUpload(db, uploadId);
-  if (!upload?.accepted || upload.applied) return { applied: false, written: 0 };
+  if (!upload?.accepted || upload.applied || upload.failed) return { applied: false, written: 0 };
   let written = 0;
   for (let at = await nextStagedChunk(db, uploadId, -1); at !== undefined; at = await nextStagedChunk(db, uploadId, at)) {
     written += await applyStagedChunk(db, uploadId, at);

@@ -1,23 +1,24 @@
 import type { Database } from "@tally/shared/db";
 import { sql, type Kysely } from "kysely";
 
-/** Where an upload stands: ingest commits an upload accepted, a worker marks it applied. */
+/** Where an upload stands: ingest commits an upload accepted, a worker ends it applied or failed. */
 export interface UploadState {
   accepted: boolean;
   applied: boolean;
+  failed: boolean;
 }
 
 /**
- * Whether the upload was accepted and applied, or undefined if there is no such row. Ingest commits
- * only accepted uploads, so an unaccepted row should not exist; if one does, it is not ours to apply.
+ * Whether the upload was accepted, applied or failed, or undefined if there is no such row. Ingest
+ * commits only accepted uploads, so an unaccepted row should not exist; if one does, it is not ours to apply.
  */
 export async function findUpload(db: Kysely<Database>, uploadId: string): Promise<UploadState | undefined> {
   const row = await db
     .selectFrom("product_uploads")
-    .select(["accepted_seq", "accepted_at", "applied_at"])
+    .select(["accepted_seq", "accepted_at", "applied_at", "failed_at"])
     .where("upload_id", "=", uploadId)
     .executeTakeFirst();
-  return row && { accepted: row.accepted_seq !== null && row.accepted_at !== null, applied: row.applied_at !== null };
+  return row && { accepted: row.accepted_seq !== null && row.accepted_at !== null, applied: row.applied_at !== null, failed: row.failed_at !== null };
 }
 
 /**
@@ -93,18 +94,40 @@ export async function markUploadApplied(db: Kysely<Database>, uploadId: string):
 }
 
 /**
- * Accepted uploads not applied yet and accepted before `acceptedBefore`, oldest acceptance first
- * (read from the partial index on unapplied uploads), at most `limit`.
+ * Ends an upload that can never be applied: marks it failed with `reason` (unless it already ended)
+ * and deletes its staging, in one statement. Returns the body's digest if this call ended it, so the
+ * caller can release the body's window; undefined if it had already ended.
  */
-export async function listUnappliedUploads(db: Kysely<Database>, acceptedBefore: Date, limit: number): Promise<string[]> {
+export async function markUploadFailed(db: Kysely<Database>, uploadId: string, reason: string): Promise<{ digest: string | null } | undefined> {
+  const { rows } = await sql<{ body_digest: string | null }>`
+    WITH failed AS (
+      UPDATE product_uploads SET failed_at = now(), failure = ${reason}
+      WHERE upload_id = ${uploadId} AND applied_at IS NULL AND failed_at IS NULL
+      RETURNING body_digest
+    ),
+    unstaged AS (
+      DELETE FROM product_staging WHERE upload_id = ${uploadId} AND EXISTS (SELECT 1 FROM failed)
+    )
+    SELECT body_digest FROM failed
+  `.execute(db);
+  return rows[0] && { digest: rows[0].body_digest };
+}
+
+/**
+ * Accepted uploads neither applied nor failed, accepted before `acceptedBefore`, in acceptance order
+ * from just after `afterSeq`, at most `limit` (read from the partial index on such uploads). Walking
+ * on from where the last call ended reaches every pending upload in turn, however many are slow.
+ */
+export async function listUnappliedUploads(db: Kysely<Database>, acceptedBefore: Date, limit: number, afterSeq = 0): Promise<{ uploadId: string; seq: number }[]> {
   const rows = await db
     .selectFrom("product_uploads")
-    .select("upload_id")
+    .select(["upload_id", "accepted_seq"])
     .where("applied_at", "is", null)
-    .where("accepted_seq", "is not", null)
+    .where("failed_at", "is", null)
+    .where("accepted_seq", ">", String(afterSeq))
     .where("accepted_at", "<", acceptedBefore)
     .orderBy("accepted_seq")
     .limit(limit)
     .execute();
-  return rows.map((r) => r.upload_id);
+  return rows.map((r) => ({ uploadId: r.upload_id, seq: Number(r.accepted_seq) }));
 }

@@ -1,40 +1,49 @@
-import type { Database } from "@tally/shared/db";
 import type { Logger } from "@tally/shared/logger";
-import type { Kysely } from "kysely";
 import { retryTransient } from "../retry-transient.js";
-import { applyUpload } from "./apply-upload.js";
 import { listUnappliedUploads } from "./products.repository.js";
+import { settleUpload, type SettleDeps } from "./settle-upload.js";
 
 /** How long an accepted upload is left to its job before the sweep applies it. */
 export const SWEEP_GRACE_MS = 30_000;
-/** Uploads applied per sweep at most; the rest wait for the next one. */
+/** Uploads settled per sweep at most; the next sweep goes on from the last one. */
 const SWEEP_LIMIT = 100;
 
 export interface SweepOptions {
   graceMs?: number;
+  /** Start after this acceptance number (where the last sweep stopped); 0 from the oldest. */
+  afterSeq?: number;
   /** Once aborted, the sweep finishes the upload it is applying and takes no other. */
   signal?: AbortSignal;
 }
 
+export interface SweepResult {
+  applied: number;
+  failed: number;
+  /** Where the next sweep goes on from: 0 once this one reached the newest pending upload. */
+  nextAfterSeq: number;
+}
+
 /**
- * Applies accepted uploads still unapplied `graceMs` after their acceptance: ingest commits an upload
+ * Settles accepted uploads still pending `graceMs` after their acceptance: ingest commits an upload
  * before it enqueues its job, so a failed enqueue or a crash in between leaves an upload no job names.
  * An upload whose job is merely slow is applied twice at worst, which the version guard makes harmless.
- * One upload failing (a document Postgres cannot read as jsonb, say) does not hold up the others.
- * Returns how many uploads this sweep applied.
+ * One that can never be applied ends failed (`settleUpload`) and leaves the sweep's path for good, and
+ * each sweep goes on where the last stopped: however many uploads are stuck, every one is reached.
  */
-export async function sweepUploads(db: Kysely<Database>, logger: Logger, now: number, { graceMs = SWEEP_GRACE_MS, signal }: SweepOptions = {}): Promise<number> {
-  const uploadIds = await listUnappliedUploads(db, new Date(now - graceMs), SWEEP_LIMIT);
-  let applied = 0;
-  for (const uploadId of uploadIds) {
-    if (signal?.aborted) break;
+export async function sweepUploads(deps: SettleDeps, now: number, { graceMs = SWEEP_GRACE_MS, afterSeq = 0, signal }: SweepOptions = {}): Promise<SweepResult> {
+  const pending = await listUnappliedUploads(deps.db, new Date(now - graceMs), SWEEP_LIMIT, afterSeq);
+  const result: SweepResult = { applied: 0, failed: 0, nextAfterSeq: pending.length < SWEEP_LIMIT ? 0 : (pending.at(-1)?.seq ?? 0) };
+  for (const { uploadId, seq } of pending) {
+    if (signal?.aborted) return { ...result, nextAfterSeq: seq - 1 };
     try {
-      if ((await retryTransient(() => applyUpload(db, uploadId), logger, signal)).applied) applied += 1;
+      const settled = await retryTransient(() => settleUpload(deps, uploadId), deps.logger, signal);
+      if (settled === "applied") result.applied += 1;
+      if (settled === "failed") result.failed += 1;
     } catch (err) {
-      logger.warn({ err, uploadId }, "applying an unapplied upload failed; the next sweep tries again");
+      deps.logger.warn({ err, uploadId }, "the sweep could not reach Postgres for an upload; the next sweep tries again");
     }
   }
-  return applied;
+  return result;
 }
 
 /**
@@ -43,14 +52,18 @@ export async function sweepUploads(db: Kysely<Database>, logger: Logger, now: nu
  * that resolves once the sweep in progress, if any, has finished the upload it was applying (an
  * upload cut short would be safe too, but the connections it uses are about to close).
  */
-export function startUploadSweep(db: Kysely<Database>, logger: Logger, everyMs = 30_000, clock: () => number = Date.now): () => Promise<void> {
+export function startUploadSweep(deps: SettleDeps, logger: Logger, everyMs = 30_000, clock: () => number = Date.now): () => Promise<void> {
   const stopping = new AbortController();
   let running: Promise<void> | undefined;
+  let afterSeq = 0;
   const run = () => {
-    running ??= sweepUploads(db, logger, clock(), { signal: stopping.signal })
+    running ??= sweepUploads(deps, clock(), { afterSeq, signal: stopping.signal })
       .then(
-        (applied) => logger.debug({ applied }, "swept unapplied uploads"),
-        (err: unknown) => logger.warn({ err }, "sweeping unapplied uploads failed; will try again"),
+        (result) => {
+          afterSeq = result.nextAfterSeq;
+          logger.debug(result, "swept pending uploads");
+        },
+        (err: unknown) => logger.warn({ err }, "sweeping pending uploads failed; will try again"),
       )
       .finally(() => {
         running = undefined;

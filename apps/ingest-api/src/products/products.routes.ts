@@ -50,7 +50,7 @@ export function productsRoutes(router: Router, { db, slots, queues, metrics, dig
         const read = await readProducts(chunks, { maxProductBytes }, (batch) => stageProducts(trx, uploadId, batch));
         const acceptedAt = await digests.claim(read.digest, uploadId);
         claimed = read.digest;
-        await markAccepted(trx, uploadId, acceptedAt, read.count);
+        await markAccepted(trx, uploadId, acceptedAt, read.count, read.digest);
         return read.count;
       });
     } catch (error) {
@@ -66,7 +66,8 @@ export function productsRoutes(router: Router, { db, slots, queues, metrics, dig
       logger.warn({ err, uploadId }, "could not queue an accepted upload; the worker's sweep will apply it");
     });
     metrics.accepted.inc({ kind: "products" }, count);
-    res.status(202).json({ accepted: count });
+    // Where the query API tells whether the upload is applied yet, or why it failed.
+    res.status(202).location(`/v1/products/uploads/${uploadId}`).json({ accepted: count });
   };
 
   route(router, "/v1/products", { post: [shedLoad(queues, queues.products, maxBacklog), accept] });

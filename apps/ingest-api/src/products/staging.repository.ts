@@ -19,12 +19,13 @@ export async function stageProducts(trx: Transaction<Database>, uploadId: string
 
 /**
  * Marks the upload accepted, numbering it from the acceptance sequence just before the commit, so
- * that uploads are numbered in the order they were accepted, not the order they started.
+ * that uploads are numbered in the order they were accepted, not the order they started. The body's
+ * digest goes with it: a worker that cannot apply the upload releases the body's window by it.
  */
-export async function markAccepted(trx: Transaction<Database>, uploadId: string, acceptedAt: number, products: number): Promise<void> {
+export async function markAccepted(trx: Transaction<Database>, uploadId: string, acceptedAt: number, products: number, digest: string): Promise<void> {
   await trx
     .updateTable("product_uploads")
-    .set({ accepted_seq: sql`nextval('product_acceptance_seq')`, accepted_at: new Date(acceptedAt), products })
+    .set({ accepted_seq: sql`nextval('product_acceptance_seq')`, accepted_at: new Date(acceptedAt), products, body_digest: digest })
     .where("upload_id", "=", uploadId)
     .execute();
 }

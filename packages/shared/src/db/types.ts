@@ -75,6 +75,11 @@ export interface ProductUploadsTable {
   accepted_at: Date | null;
   products: ColumnType<string, string | number | undefined, string | number>;
   applied_at: Date | null;
+  /** SHA-256 of the body, so a worker can release its dedup window if the upload fails. */
+  body_digest: string | null;
+  failed_at: Date | null;
+  /** Why a worker could not apply it. */
+  failure: string | null;
 }
 
 /**

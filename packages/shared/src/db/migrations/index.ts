@@ -7,6 +7,7 @@ import * as m0005 from "./0005-message-ledger-retention.js";
 import * as m0006 from "./0006-fold-watermarks.js";
 import * as m0007 from "./0007-partition-by-time.js";
 import * as m0008 from "./0008-exact-sums.js";
+import * as m0009 from "./0009-upload-outcomes.js";
 
 /** Every migration in order. Files are never edited once landed: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   "0006-fold-watermarks": m0006,
   "0007-partition-by-time": m0007,
   "0008-exact-sums": m0008,
+  "0009-upload-outcomes": m0009,
 };

@@ -1,0 +1,43 @@
+import type { Database } from "@tally/shared/db";
+import { isRetryableDbError } from "@tally/shared/db";
+import type { Logger } from "@tally/shared/logger";
+import type { Kysely } from "kysely";
+import type { Counter } from "prom-client";
+import { applyUpload } from "./apply-upload.js";
+import { markUploadFailed } from "./products.repository.js";
+
+export interface SettleDeps {
+  db: Kysely<Database>;
+  /** Releases an accepted body's dedup window (its digest, the upload that holds it). */
+  releaseDigest: (digest: string, uploadId: string) => Promise<boolean>;
+  /** Counts uploads ended failed. */
+  failed: Counter;
+  logger: Logger;
+}
+
+export type Settled = "applied" | "unchanged" | "failed";
+
+/**
+ * Brings an upload to an end: applied, or, when it can never be (Postgres refuses a document, say,
+ * which ingest's checks should have made impossible), failed for good. A failed upload is marked with
+ * its reason for the status route, its staging is deleted, its body's window is released so the client
+ * can send it again, and it is counted: visible, and never retried in a loop. A transient error
+ * (Postgres away, a deadlock) is thrown instead: the upload is pending still, and will be tried again.
+ * `unchanged`: nothing to do (no such upload, or it had ended already).
+ */
+export async function settleUpload({ db, releaseDigest, failed, logger }: SettleDeps, uploadId: string): Promise<Settled> {
+  try {
+    return (await applyUpload(db, uploadId)).applied ? "applied" : "unchanged";
+  } catch (error) {
+    if (isRetryableDbError(error)) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    const ended = await markUploadFailed(db, uploadId, reason);
+    if (!ended) return "unchanged";
+    failed.inc();
+    logger.warn({ uploadId, reason }, "an accepted upload cannot be applied; it is marked failed and its body may be sent again");
+    if (ended.digest) {
+      await releaseDigest(ended.digest, uploadId).catch((err: unknown) => logger.warn({ err, uploadId }, "could not release a failed upload's body window; it expires by itself"));
+    }
+    return "failed";
+  }
+}
