@@ -2,6 +2,7 @@ import type { Database } from "@tally/shared/db";
 import type { Logger } from "@tally/shared/logger";
 import type { Queue } from "bullmq";
 import type { Kysely } from "kysely";
+import { failedSpans } from "./failed-spans.js";
 
 /**
  * An enqueue in flight when the queue was read may land just after: its events were accepted a
@@ -24,12 +25,19 @@ export async function foldedUpTo(queue: Queue, now: number): Promise<number> {
   return Math.min(now - IN_FLIGHT_MARGIN_MS, ...[...oldest, ...retrying].map((job) => job.timestamp));
 }
 
-/** Records every queue's watermark in Postgres once a second; the later computation wins. Returns a stop function. */
+/**
+ * Records every queue's watermark in Postgres once a second, with what its failed set holds (jobs, and
+ * the span of their event times: `failedSpans`); the later computation wins. Returns a stop function.
+ */
 export function startWatermarks(db: Kysely<Database>, queues: readonly Queue[], logger: Logger, clock: () => number = Date.now): () => void {
+  const failedSpan = failedSpans();
   const run = async () => {
     const computedAt = clock();
     const rows = await Promise.all(
-      queues.map(async (queue) => ({ queue: queue.name, as_of: new Date(await foldedUpTo(queue, computedAt)), computed_at: new Date(computedAt) })),
+      queues.map(async (queue) => {
+        const [asOf, failed] = await Promise.all([foldedUpTo(queue, computedAt), failedSpan(queue)]);
+        return { queue: queue.name, as_of: new Date(asOf), computed_at: new Date(computedAt), failed_jobs: failed.jobs, failed_from: failed.from, failed_to: failed.to };
+      }),
     );
     await db
       .insertInto("fold_watermarks")
@@ -37,7 +45,13 @@ export function startWatermarks(db: Kysely<Database>, queues: readonly Queue[], 
       .onConflict((oc) =>
         oc
           .column("queue")
-          .doUpdateSet((eb) => ({ as_of: eb.ref("excluded.as_of"), computed_at: eb.ref("excluded.computed_at") }))
+          .doUpdateSet((eb) => ({
+            as_of: eb.ref("excluded.as_of"),
+            computed_at: eb.ref("excluded.computed_at"),
+            failed_jobs: eb.ref("excluded.failed_jobs"),
+            failed_from: eb.ref("excluded.failed_from"),
+            failed_to: eb.ref("excluded.failed_to"),
+          }))
           .where("fold_watermarks.computed_at", "<", (eb) => eb.ref("excluded.computed_at")),
       )
       .execute();

@@ -53,8 +53,9 @@ describe.each(["/v1/flows", "/flows"])("GET %s", (path) => {
   });
 
   it("answers a page past the end with no items and the true total", async () => {
-    expect(await page("hour=5&page=4", path)).toEqual({ items: [], total: 120, page: 4, size: 50, nextCursor: null, asOf: null });
-    expect(await page("hour=99", path)).toEqual({ items: [], total: 0, page: 1, size: 50, nextCursor: null, asOf: null });
+    const nothingFailed = { asOf: null, failedJobs: 0, failedJobsInHour: false };
+    expect(await page("hour=5&page=4", path)).toEqual({ items: [], total: 120, page: 4, size: 50, nextCursor: null, ...nothingFailed });
+    expect(await page("hour=99", path)).toEqual({ items: [], total: 0, page: 1, size: 50, nextCursor: null, ...nothingFailed });
   });
 });
 

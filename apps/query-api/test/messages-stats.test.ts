@@ -67,7 +67,23 @@ describe("GET /v1/stats/messages", () => {
       size: 50,
       asOf: null, // no worker has recorded a watermark yet
       complete: false,
+      failedJobs: 0,
     });
+  });
+
+  it("is not complete while a failed job holds messages of the interval, and says how many jobs failed", async () => {
+    // The failed job carries messages of the 10:00 hour; the interval 11:00–12:00 does not hold it.
+    const failed = { failed_jobs: 2, failed_from: h(10).getTime(), failed_to: h(11).getTime() - 1 };
+    await database.db.insertInto("fold_watermarks").values({ queue: "messages", as_of: h(12), computed_at: h(12), ...failed }).execute();
+    try {
+      expect(await stats("from=2026-11-23T10:00:00Z&to=2026-11-23T12:00:00Z")).toMatchObject({ complete: false, failedJobs: 2 });
+      expect(await stats("from=2026-11-23T11:00:00Z&to=2026-11-23T12:00:00Z")).toMatchObject({ complete: true, failedJobs: 2 });
+      // A failed job whose events could not be read touches every interval.
+      await database.db.updateTable("fold_watermarks").set({ failed_from: null, failed_to: null }).execute();
+      expect(await stats("from=2026-11-23T11:00:00Z&to=2026-11-23T12:00:00Z")).toMatchObject({ complete: false, failedJobs: 2 });
+    } finally {
+      await database.db.deleteFrom("fold_watermarks").execute();
+    }
   });
 
   it("says up to when it is counted, and whether the interval is complete", async () => {

@@ -55,6 +55,7 @@ describe("GET /v1/stats/domains/top", () => {
       ],
       asOf: null,
       complete: false,
+      failedJobs: 0,
     });
   });
 

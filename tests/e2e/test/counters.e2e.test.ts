@@ -1,4 +1,6 @@
 import { eventually, startSystem, type System } from "@tally/testing";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 let system: System;
@@ -52,5 +54,25 @@ describe("counters, end to end", () => {
       return body.includes('"big"') ? body : undefined;
     });
     expect(text).toContain('{"domain":"big","requests":27021597764222973}');
+  });
+
+  it("says a window is not complete while a failed job may hold its counters, and how many failed", async () => {
+    const top = () => system.getJson<Top & { complete: boolean; failedJobs: number }>("/v1/stats/domains/top?window=minute&start=2026-11-20T07:00:00Z");
+    await system.post("/v1/counters", { timestamp: second(7, 0, 1), seen: 1 });
+    await eventually(async () => ((await top()).complete ? true : undefined), 15_000, "the window to be complete");
+    // A job no worker can read (another deploy's, say) fails for good: its events are missing.
+    const connection = new Redis(system.env.REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = new Queue("counters", { connection, prefix: system.env.QUEUE_PREFIX });
+    try {
+      await queue.add("counters", { counters: "not counters" });
+      const answer = await eventually(async () => {
+        const body = await top();
+        return body.failedJobs === 1 ? body : undefined;
+      }, 15_000, "the failed job to show");
+      expect(answer.complete).toBe(false);
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
   });
 });

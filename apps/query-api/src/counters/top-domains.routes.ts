@@ -3,7 +3,7 @@ import { parseOrThrow, route, sendExactJson } from "@tally/shared/http";
 import type { Router } from "express";
 import type { Kysely } from "kysely";
 import type { z } from "zod";
-import { foldedUpTo, freshness } from "../freshness.js";
+import { freshness, watermarkOf } from "../freshness.js";
 import { topDomainsQuery, type seedTopResponse, type topDomainsResponse } from "./top-domains.schema.js";
 import { topDomains } from "./top-domains.repository.js";
 import { lastCompleteWindowStart, WINDOW_MS, type WindowKind } from "./windows.js";
@@ -16,13 +16,13 @@ export function topDomainsRoutes(router: Router, db: Kysely<Database>, clock: ()
       const q = parseOrThrow(topDomainsQuery, req.query);
       const start = q.start ?? lastCompleteWindowStart(q.window, clock());
       const end = new Date(start + WINDOW_MS[q.window]);
-      const [items, asOf] = await Promise.all([topDomains(db, q.window, new Date(start), q.limit), foldedUpTo(db, "counters")]);
+      const [items, mark] = await Promise.all([topDomains(db, q.window, new Date(start), q.limit), watermarkOf(db, "counters")]);
       const body: z.input<typeof topDomainsResponse> = {
         window: q.window,
         start: new Date(start).toISOString(),
         end: end.toISOString(),
         items,
-        ...freshness(asOf, end),
+        ...freshness(mark, new Date(start), end),
       };
       sendExactJson(res, body);
     },

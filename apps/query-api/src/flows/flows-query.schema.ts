@@ -33,4 +33,6 @@ export const flowsPageResponse = z.object({
   size: z.int().min(1),
   nextCursor: z.string().nullable(),
   asOf: freshnessFields.asOf,
+  failedJobs: freshnessFields.failedJobs,
+  failedJobsInHour: z.boolean().meta({ description: "whether a failed flows job may hold flows of this hour: then these sums are short" }),
 });

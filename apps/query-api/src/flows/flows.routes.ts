@@ -2,7 +2,7 @@ import type { Database } from "@tally/shared/db";
 import { ExactInteger, parseOrThrow, route, sendExactJson } from "@tally/shared/http";
 import type { Router } from "express";
 import type { Kysely } from "kysely";
-import { foldedUpTo } from "../freshness.js";
+import { failedJobsTouch, watermarkOf } from "../freshness.js";
 import { encodeCursor } from "./cursor.js";
 import type { z } from "zod";
 import { flowsQuery, type flowsPageResponse } from "./flows-query.schema.js";
@@ -20,7 +20,7 @@ export function flowsRoutes(router: Router, db: Kysely<Database>): void {
       const page = q.page ?? 1;
       const from = q.cursor ? { after: q.cursor } : { offset: (page - 1) * q.size };
       // One row more than asked tells whether a next page exists without another query.
-      const [rows, total, asOf] = await Promise.all([flowRows(db, q.hour, from, q.size + 1), flowKeyCount(db, q.hour), foldedUpTo(db, "flows")]);
+      const [rows, total, mark] = await Promise.all([flowRows(db, q.hour, from, q.size + 1), flowKeyCount(db, q.hour), watermarkOf(db, "flows")]);
       const items = rows.slice(0, q.size).map(toItem);
       const last = items.at(-1);
       const nextCursor =
@@ -31,8 +31,11 @@ export function flowsRoutes(router: Router, db: Kysely<Database>): void {
         ...(q.cursor ? {} : { page }),
         size: q.size,
         nextCursor,
-        // An hour number says nothing of when its flows were sent, so only asOf, not "complete".
-        asOf: asOf?.toISOString() ?? null,
+        // An hour number says nothing of when its flows were sent, so no "complete" by time; but a failed
+        // job carrying flows of this hour does say the numbers are short.
+        asOf: mark?.asOf.toISOString() ?? null,
+        failedJobs: mark?.failedJobs ?? 0,
+        failedJobsInHour: mark ? failedJobsTouch(mark, q.hour, q.hour + 1) : false,
       };
       sendExactJson(res, body);
     },

@@ -3,7 +3,7 @@ import { ExactInteger, parseOrThrow, route, sendExactJson } from "@tally/shared/
 import type { Router } from "express";
 import type { Kysely } from "kysely";
 import { formatAmount } from "../amount.js";
-import { foldedUpTo, freshness } from "../freshness.js";
+import { freshness, watermarkOf } from "../freshness.js";
 import type { z } from "zod";
 import { messagesStatsQuery, type messagesStatsResponse } from "./messages-stats.schema.js";
 import { messageStats } from "./messages.repository.js";
@@ -12,7 +12,7 @@ export function messagesRoutes(router: Router, db: Kysely<Database>): void {
   route(router, "/v1/stats/messages", {
     get: async (req, res) => {
       const q = parseOrThrow(messagesStatsQuery, req.query);
-      const [{ rows, total }, asOf] = await Promise.all([messageStats(db, q), foldedUpTo(db, "messages")]);
+      const [{ rows, total }, mark] = await Promise.all([messageStats(db, q), watermarkOf(db, "messages")]);
       const body: z.input<typeof messagesStatsResponse> = {
         from: q.from.toISOString(),
         to: q.to.toISOString(),
@@ -25,7 +25,7 @@ export function messagesRoutes(router: Router, db: Kysely<Database>): void {
         total,
         page: q.page,
         size: q.size,
-        ...freshness(asOf, q.to),
+        ...freshness(mark, q.from, q.to),
       };
       sendExactJson(res, body);
     },

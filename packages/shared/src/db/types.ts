@@ -106,6 +106,10 @@ export interface FoldWatermarksTable {
   queue: string;
   as_of: Date;
   computed_at: Date;
+  /** Jobs in the queue's failed set, and the span of event times they carry (epoch ms, or the flow hour). */
+  failed_jobs: ColumnType<number, number | undefined, number>;
+  failed_from: Int8 | null;
+  failed_to: Int8 | null;
 }
 
 export interface Database {
