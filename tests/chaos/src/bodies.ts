@@ -33,6 +33,8 @@ export interface ProductsBody extends Body {
   uniqueId: string;
   /** Product id as stored (integers in decimal) → the document this body should leave, the last of that id in it. */
   documents: Map<string, unknown>;
+  /** Holds a product ingest must refuse: never accepted, whatever else happens. */
+  poisoned: boolean;
 }
 
 const add = (effect: Effect, key: string, values: bigint[]) => {
@@ -76,10 +78,12 @@ export function messagesBody(n: number): Body {
  * rollups, summed over buckets); values: [requests].
  */
 export function countersBody(n: number, nowSeconds: number): Body {
-  const counters = Array.from({ length: randomInt(1, 5) }, (_, i) => {
+  // One body in six counts 2^53-1 per domain, several times over: sums a double cannot hold.
+  const huge = randomInt(0, 6) === 0;
+  const counters = Array.from({ length: randomInt(huge ? 2 : 1, 5) }, (_, i) => {
     const late = [0, 0, 0, 3700, 7300][randomInt(0, 5)]!;
     const counter: Record<string, number | string> = { timestamp: i % 2 === 0 ? nowSeconds - late : String(nowSeconds - late) };
-    for (let d = 0; d < randomInt(1, 4); d++) counter[`req-${n}.d${d}`] = randomInt(1, 1000);
+    for (let d = 0; d < randomInt(1, 4); d++) counter[`req-${n}.d${d}`] = huge ? Number.MAX_SAFE_INTEGER : randomInt(1, 1000);
     return counter;
   });
   const expected: Effect = new Map();
@@ -102,12 +106,15 @@ export const FLOW_HOURS = [910_001, 910_002, 910_003];
  * [bytes_tx, bytes_rx], summed over the body's flows with that key.
  */
 export function flowsBody(n: number): Body {
+  // One body in six carries 2^53-1 bytes per flow on few keys: sums past what a double holds.
+  const huge = randomInt(0, 6) === 0;
+  const bytes = () => (huge ? Number.MAX_SAFE_INTEGER : randomInt(0, 1_000_000));
   const flows = Array.from({ length: randomInt(1, 25) }, () => ({
     src_app: `req-${n}`,
-    dest_app: `d${randomInt(0, 5)}`,
+    dest_app: `d${randomInt(0, huge ? 2 : 5)}`,
     vpc_id: `vpc-${randomInt(0, 2)}`,
-    bytes_tx: randomInt(0, 1_000_000),
-    bytes_rx: randomInt(0, 1_000_000),
+    bytes_tx: bytes(),
+    bytes_rx: bytes(),
     hour: FLOW_HOURS[randomInt(0, FLOW_HOURS.length)]!,
   }));
   const expected: Effect = new Map();
@@ -119,8 +126,22 @@ export function flowsBody(n: number): Body {
 const SHARED_PRODUCTS = 24;
 
 /**
+ * Products Postgres's jsonb refuses although JSON allows them, or whose id a double would round: ingest
+ * must refuse a body holding one (422), so none of its products may ever appear.
+ */
+const POISON = [
+  (n: number) => `{"id":"p-${n}","tiny":1e-20000}`,
+  (n: number) => `{"id":"p-${n}","huge":1e131072}`,
+  (n: number) => `{"id":"p-${n}","nul":"a\\u0000b"}`,
+  (n: number) => `{"id":"p-${n}","half":"\\ud800"}`,
+  (n: number) => `{"id":"p-${n}","deep":${"[".repeat(1000)}${"]".repeat(1000)}}`,
+  () => `{"id":9007199254740990.5}`,
+];
+
+/**
  * Products body n: one product only it carries (`u-n`), and a few of the shared ones, which later
  * accepted bodies overwrite. Sometimes a shared id appears twice in the body: its last document wins.
+ * One body in six also carries a poison product (POISON): it is refused whole.
  */
 export function productsBody(n: number): ProductsBody {
   const uniqueId = `u-${n}`;
@@ -136,5 +157,7 @@ export function productsBody(n: number): ProductsBody {
   }
   const documents = new Map<string, unknown>();
   for (const p of products) documents.set(String(p.id), p); // a later element of the same id replaces an earlier one
-  return { kind: "products", n, path: "/v1/products", text: JSON.stringify(products), expected: new Map(), sends: [], uniqueId, documents };
+  const text = JSON.stringify(products);
+  const poison = randomInt(0, 6) === 0 ? POISON[randomInt(0, POISON.length)]!(n) : undefined;
+  return { kind: "products", n, path: "/v1/products", text: poison ? `${text.slice(0, -1)},${poison}]` : text, expected: new Map(), sends: [], uniqueId, documents, poisoned: poison !== undefined };
 }

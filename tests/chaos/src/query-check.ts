@@ -12,7 +12,8 @@ export async function crossCheckQueryApi(queryUrl: string, actual: Actual): Prom
   const getJson = async <T>(path: string): Promise<T> => {
     const res = await fetch(`${queryUrl}${path}`, { signal: AbortSignal.timeout(10_000) });
     if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
+    // Sums are JSON numbers with every digit, past 2^53 too: read them as strings, not doubles.
+    return JSON.parse((await res.text()).replaceAll(/"(count|bytes_tx|bytes_rx)":(\d+)/g, '"$1":"$2"')) as T;
   };
   const sameEffects = (what: string, expected: Map<number, Effect>, answered: Map<number, Effect>) => {
     const show = (e: Effect | undefined) => JSON.stringify(e && [...e].map(([k, v]) => [k, v.map(String)]));
@@ -26,7 +27,7 @@ export async function crossCheckQueryApi(queryUrl: string, actual: Actual): Prom
   // Messages: every customer and type, over the days around now.
   const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
   const messages = new Map<number, Effect>();
-  type MessagesPage = { items: { customerId: number; type: string; count: number; totalAmount: string }[]; total: number };
+  type MessagesPage = { items: { customerId: number; type: string; count: string; totalAmount: string }[]; total: number };
   for (let page = 1; ; page++) {
     const answer = await getJson<MessagesPage>(`/v1/stats/messages?from=${day(-1)}&to=${day(2)}&size=1000&page=${page}`);
     for (const i of answer.items) put(messages, i.customerId, i.type, [BigInt(i.count), thousandths(i.totalAmount)]);
@@ -36,7 +37,7 @@ export async function crossCheckQueryApi(queryUrl: string, actual: Actual): Prom
 
   // Flows: each posted hour, walked with cursors.
   const flows = new Map<number, Effect>();
-  type FlowsPage = { items: { src_app: string; dest_app: string; vpc_id: string; hour: number; bytes_tx: number | string; bytes_rx: number | string }[]; nextCursor: string | null };
+  type FlowsPage = { items: { src_app: string; dest_app: string; vpc_id: string; hour: number; bytes_tx: string; bytes_rx: string }[]; nextCursor: string | null };
   for (const hour of FLOW_HOURS) {
     let cursor: string | null = null;
     do {

@@ -62,13 +62,16 @@ export function summarizeHttp(bodies: Record<Kind, Body[]>, outages: Outage[]): 
       maxMsDuringRedisOutage: 0,
     };
     for (const body of bodies[kind]) {
+      // A poisoned products body is refused by validation (422), Redis or not: kept apart.
+      const poisoned = "poisoned" in body && body.poisoned === true;
       for (const s of body.sends) {
-        summary.statuses.set(String(s.status), (summary.statuses.get(String(s.status)) ?? 0) + 1);
+        const status = poisoned ? `${s.status} (poisoned)` : String(s.status);
+        summary.statuses.set(status, (summary.statuses.get(status) ?? 0) + 1);
         if (s.status === 503 && !s.retryAfter) summary.unavailableWithoutRetryAfter += 1;
         if (typeof s.status === "number" && s.status >= 500 && s.status !== 503) summary.serverErrors.push(`${kind} #${body.n}: ${s.status} ${s.detail ?? ""}`);
         if (typeof s.status !== "number") summary.timeouts += 1;
         // Started after the kill and before the restart: the producer cannot have had a connection.
-        if (redisDown.some((o) => s.startedAt >= o.down + 100 && s.startedAt < o.up - 100)) {
+        if (!poisoned && redisDown.some((o) => s.startedAt >= o.down + 100 && s.startedAt < o.up - 100)) {
           summary.duringRedisOutage += 1;
           if (s.status === 503) summary.unavailableDuringRedisOutage += 1;
           summary.maxMsDuringRedisOutage = Math.max(summary.maxMsDuringRedisOutage, s.ms);

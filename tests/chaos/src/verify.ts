@@ -219,6 +219,11 @@ export function compareProducts(bodies: ProductsBody[], actual: Actual): KindRep
     }
     if (body.sends.filter((s) => s.status === 202).length > 1) times = 2;
     tally(report, body, times, () => `its product ${body.uniqueId} is ${unique ? JSON.stringify(unique.data).slice(0, 200) : "absent"}`);
+    // A body holding a product Postgres would refuse must be refused at once, never accepted to fail later.
+    if (body.poisoned && (body.sends.some((s) => s.status === 202) || actual.products.has(`p-${body.n}`))) {
+      report.wrong += 1;
+      report.examples.push(`wrong: poisoned products body #${body.n} was answered ${body.sends.map((s) => s.status).join(",")}`);
+    }
   }
   const extraUploads = actual.uploads.accepted - seqOf.size;
   if (extraUploads !== 0) {
