@@ -113,12 +113,13 @@ export function buildOpenApi(info: { title: string; version: string; description
   };
 }
 
+// Relative URLs, so the page works under a gateway's prefix too: /ingest/docs loads /ingest/openapi.json.
 const DOCS_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Tally API</title>
-<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<link rel="stylesheet" href="docs/assets/swagger-ui.css"></head>
 <body><div id="docs"></div>
-<script src="/docs/assets/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#docs" });</script></body></html>`;
+<script src="docs/assets/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({ url: "openapi.json", dom_id: "#docs" });</script></body></html>`;
 
 /** Serves the document at `/openapi.json` and a Swagger UI page at `/docs`, all from local files. */
 export function docsRoutes(router: Router, document: unknown): void {
