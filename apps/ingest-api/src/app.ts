@@ -10,6 +10,7 @@ import { flowsRoutes } from "./flows/flows.routes.js";
 import { messagesRoutes } from "./messages/messages.routes.js";
 import { createIngestMetrics } from "./metrics.js";
 import { ingestOpenApi } from "./openapi.js";
+import type { IdempotencyRecords } from "./idempotency/idempotency-records.js";
 import type { BodyDigests } from "./products/body-digests.js";
 import { productsRoutes } from "./products/products.routes.js";
 import { createUploadSlots } from "./products/upload-slots.js";
@@ -21,6 +22,8 @@ export interface IngestAppDeps {
   /** Products uploads are staged in Postgres before they are accepted: a pool of MAX_CONCURRENT_UPLOADS connections. */
   db: Kysely<Database>;
   digests: BodyDigests;
+  /** The cluster's record of idempotency keys and their answers. */
+  records: IdempotencyRecords;
   logger: Logger;
   registry: Registry;
   /** Milliseconds since the epoch: when a request is accepted. */
@@ -32,7 +35,7 @@ export interface IngestAppDeps {
 }
 
 /** The ingest API: validates, answers fast, enqueues. Opens nothing itself. */
-export function createApp({ config, queues, db, digests, logger, registry, clock, pingRedis, stopping }: IngestAppDeps): Express {
+export function createApp({ config, queues, db, digests, records, logger, registry, clock, pingRedis, stopping }: IngestAppDeps): Express {
   const rate = { minBytesPerSecond: config.MIN_BODY_BYTES_PER_SECOND, windowMs: config.BODY_RATE_WINDOW_MS };
   const body: BodyLimits = { maxBytes: config.MAX_BODY_BYTES, maxBytesName: "MAX_BODY_BYTES", ...rate };
   const items = { maxItems: config.MAX_ITEMS_PER_REQUEST, maxItemsName: "MAX_ITEMS_PER_REQUEST", maxItemBytes: config.MAX_ITEM_BYTES };
@@ -48,7 +51,7 @@ export function createApp({ config, queues, db, digests, logger, registry, clock
     routes: (router) => {
       const metrics = createIngestMetrics(registry, queues);
       router.use(metrics.countRejections);
-      const common = { queues, metrics, body, maxBacklog: config.MAX_QUEUE_BACKLOG };
+      const common = { queues, records, metrics, body, maxBacklog: config.MAX_QUEUE_BACKLOG };
       messagesRoutes(router, { ...common, items, clock });
       countersRoutes(router, { ...common, items });
       flowsRoutes(router, { ...common, items: { ...items, maxItems: config.MAX_FLOWS_PER_REQUEST, maxItemsName: "MAX_FLOWS_PER_REQUEST" } });

@@ -5,6 +5,7 @@ import { createLogger } from "@tally/shared/logger";
 import { createHttpServer, createMetricsRegistry } from "@tally/shared/http";
 import { createRedisConnection } from "@tally/shared/queues";
 import { createApp } from "./app.js";
+import { createIdempotencyRecords, IDEMPOTENCY_LOCK_MS } from "./idempotency/idempotency-records.js";
 import { createBodyDigests } from "./products/body-digests.js";
 import { createIngestQueues } from "./queues.js";
 
@@ -17,6 +18,8 @@ const queues = createIngestQueues(connection, { prefix: config.QUEUE_PREFIX, log
 const db = createDb(config.DATABASE_URL, { max: config.MAX_CONCURRENT_UPLOADS });
 // Redis's TIME decides the products window, so every ingest process of a cluster agrees.
 const digests = createBodyDigests({ redis: connection, prefix: config.QUEUE_PREFIX, windowMs: config.DEDUP_WINDOW_MS, clock: () => undefined });
+// Likewise the idempotency keys: a key's first use dates the job ids every retry re-derives.
+const records = createIdempotencyRecords({ redis: connection, prefix: config.QUEUE_PREFIX, ttlMs: config.IDEMPOTENCY_TTL_MS, lockMs: IDEMPOTENCY_LOCK_MS, clock: () => undefined });
 
 let stopping = false;
 const app = createApp({
@@ -24,6 +27,7 @@ const app = createApp({
   queues,
   db,
   digests,
+  records,
   logger,
   registry: createMetricsRegistry("ingest-api"),
   clock: Date.now,

@@ -8,11 +8,22 @@ export const acceptedSchema = z.object({ accepted: z.int().min(1) }).meta({ id: 
 const JSON_TYPES = ["application/json"];
 const refusals = {
   400: { description: "Malformed JSON, naming where" },
-  413: { description: "Body (or item count) over a limit, naming it" },
-  415: { description: "A body declared as something other than JSON" },
-  422: { description: "Well-formed but invalid: every bad field named, by item index in a batch" },
-  429: { description: "Shedding load: a queue's backlog is over MAX_QUEUE_BACKLOG; see Retry-After" },
+  408: { description: "The body arrived slower than MIN_BODY_BYTES_PER_SECOND; nothing was accepted" },
+  409: { description: "A request with this Idempotency-Key is still being processed; see Retry-After" },
+  413: { description: "Body, item count or one item over a limit, naming it (from Content-Length before the body is read)" },
+  415: { description: "A body declared as something other than JSON, or compressed" },
+  422: { description: "Well-formed but invalid: every bad field named, by item index in a batch (at most 100); or an Idempotency-Key used for another request" },
+  429: { description: "Shedding load: a queue's backlog is over MAX_QUEUE_BACKLOG (products: too many uploads in progress); see Retry-After" },
   503: { description: "Redis (or, for products, Postgres) is unreachable; nothing was accepted; see Retry-After" },
+};
+/** Every ingest POST takes one: the same key and request again gets the first answer, replayed. */
+const idempotencyKey = {
+  "Idempotency-Key": {
+    description:
+      "1–255 printable ASCII characters. The same key with the same method, path and body (within IDEMPOTENCY_TTL_MS, 24 h) gets the first answer again, " +
+      "with `Idempotent-Replayed: true`, and changes nothing, even when the first answer was lost; with another request, 422; while the first is in flight, 409.",
+    schema: z.string().min(1).max(255),
+  },
 };
 const accepted = (example: number) => ({ 202: { description: "Durably queued", schema: acceptedSchema, example: { accepted: example } } });
 
@@ -25,6 +36,7 @@ const postCounters = (path: string): OperationSpec => ({
   tags: ["counters"],
   summary: "Count requests per domain at a second",
   description: "`timestamp` is Unix seconds (a number or a string of digits); every other key is a domain and its count.",
+  headers: idempotencyKey,
   body: { schema: z.union([counterSchema, z.array(counterSchema)]), contentTypes: JSON_TYPES, example: { timestamp: 1608102631, A: 3, B: 4 } },
   responses: { ...accepted(1), ...refusals },
 });
@@ -35,6 +47,7 @@ const postFlows = (path: string): OperationSpec => ({
   tags: ["flows"],
   summary: "Add bytes per application pair and hour",
   description: "A JSON array of at most MAX_FLOWS_PER_REQUEST flows (413 above it).",
+  headers: idempotencyKey,
   body: { schema: z.array(flowSchema), contentTypes: JSON_TYPES, example: [flow] },
   responses: { ...accepted(1), ...refusals },
 });
@@ -47,6 +60,7 @@ export const ingestOperations: OperationSpec[] = [
     tags: ["messages"],
     summary: "Record usage messages",
     description: "One message, a JSON array of them, or NDJSON. Each uuid counts once, ever (within retention). Dated at acceptance, to the UTC hour.",
+    headers: idempotencyKey,
     body: { schema: z.union([messageSchema, z.array(messageSchema)]), contentTypes: [...JSON_TYPES, "application/x-ndjson"], example: [message] },
     responses: { ...accepted(1), ...refusals },
   },
@@ -59,7 +73,11 @@ export const ingestOperations: OperationSpec[] = [
     path: "/v1/products",
     tags: ["products"],
     summary: "Update the catalogue",
-    description: "A JSON array of products of any size (it streams). The same bytes accepted less than DEDUP_WINDOW_MS ago anywhere in the cluster are refused with 403.",
+    description:
+      "A JSON array of products of any size (it streams). The same bytes accepted less than DEDUP_WINDOW_MS ago anywhere in the cluster are refused with 403. " +
+      "A product Postgres's jsonb would refuse (a `\\u0000` escape, an unpaired surrogate escape, a number numeric cannot hold, nesting past 1,000 levels) is a 422 naming it. " +
+      "The 202's `Location` is where the query API serves the upload's status.",
+    headers: idempotencyKey,
     body: { schema: z.array(productSchema), contentTypes: JSON_TYPES, example: [{ id: 1, name: "kettle", price: "20.00" }] },
     responses: { ...accepted(1), 403: { description: "An identical body was accepted less than the window ago" }, ...refusals },
   },

@@ -16,8 +16,8 @@ import { Queue } from "bullmq";
 import type { RequestHandler } from "express";
 import { createCoalescer } from "./coalescer.js";
 
-/** How long an enqueue may take before the request gets 503 rather than waiting on a slow Redis. */
-const ENQUEUE_TIMEOUT_MS = 5000;
+/** How long an enqueue (or another Redis call a request waits on) may take before the request gets 503 rather than waiting on a slow Redis. */
+export const REDIS_ANSWER_TIMEOUT_MS = 5000;
 /** How often each queue's backlog is read: one Redis call per queue per interval, not one per request. */
 const BACKLOG_POLL_MS = 500;
 
@@ -32,9 +32,9 @@ export interface IngestQueues {
    */
   enqueue: {
     /** Messages accepted during the UTC hour starting at `hour`. */
-    messages(messages: Message[], hour: number): Promise<void>;
-    counters(counters: CounterEvent[]): Promise<void>;
-    flows(flows: Flow[]): Promise<void>;
+    messages(messages: Message[], hour: number, ids?: JobIds): Promise<void>;
+    counters(counters: CounterEvent[], ids?: JobIds): Promise<void>;
+    flows(flows: Flow[], ids?: JobIds): Promise<void>;
   };
   /** Whether the producer connection is up right now. */
   connected(): boolean;
@@ -44,6 +44,13 @@ export interface IngestQueues {
   refreshBacklog(): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * The ids of a keyed request's jobs, by chunk number: the same on every attempt, so a retry can never
+ * add a second job. Such a request gets jobs of its own: sharing one with other requests (the
+ * coalescer's group commit) would make its jobs' contents, and so their ids, depend on its neighbours.
+ */
+export type JobIds = (chunk: number) => string;
 
 export interface IngestQueuesOptions {
   prefix: string;
@@ -72,10 +79,11 @@ export function createIngestQueues(connection: RedisConnection, { prefix, logger
 
   const connected = () => connection.status === "ready";
   const enqueuer = <E, J>(queue: Queue<J>, toJob: (events: E[], key: string) => J) => {
-    const addJobs = (chunks: E[][], key: string) =>
-      addJobsOr503(connected, queue, chunks.map((chunk) => ({ name: queue.name, data: toJob(chunk, key), opts: { jobId: newJobId() } })));
+    const addJobs = (chunks: E[][], key: string, ids: JobIds = () => newJobId()) =>
+      addJobsOr503(connected, queue, chunks.map((chunk, i) => ({ name: queue.name, data: toJob(chunk, key), opts: { jobId: ids(i) } })));
     const coalescer = createCoalescer<E>({ addJob: (events, key) => addJobs([events], key) });
-    return (events: E[], key = "") => (events.length <= MAX_EVENTS_PER_JOB ? coalescer.add(events, key) : addJobs(chunk(events, MAX_EVENTS_PER_JOB), key));
+    return (events: E[], key = "", ids?: JobIds) =>
+      events.length <= MAX_EVENTS_PER_JOB && !ids ? coalescer.add(events, key) : addJobs(chunk(events, MAX_EVENTS_PER_JOB), key, ids);
   };
   const enqueueMessages = enqueuer(messages, (events: Message[], hour) => ({ hour: Number(hour), messages: events }));
   const enqueueCounters = enqueuer(counters, (events: CounterEvent[]) => ({ counters: events }));
@@ -87,9 +95,9 @@ export function createIngestQueues(connection: RedisConnection, { prefix, logger
     flows,
     products,
     enqueue: {
-      messages: (events, hour) => enqueueMessages(events, String(hour)),
-      counters: (events) => enqueueCounters(events),
-      flows: (events) => enqueueFlows(events),
+      messages: (events, hour, ids) => enqueueMessages(events, String(hour), ids),
+      counters: (events, ids) => enqueueCounters(events, "", ids),
+      flows: (events, ids) => enqueueFlows(events, "", ids),
     },
     connected,
     backlog: (queue) => backlogs.get(queue.name) ?? 0,
@@ -129,12 +137,13 @@ function chunk<E>(events: E[], size: number): E[][] {
 async function addJobsOr503<T>(connected: () => boolean, queue: Queue<T>, jobs: { name: string; data: T; opts: { jobId: string } }[]): Promise<void> {
   if (!connected()) throw serviceUnavailable("the queue is not reachable; nothing was accepted, try again");
   try {
-    await Promise.race([queue.addBulk(jobs as Parameters<Queue<T>["addBulk"]>[0]), rejectAfter(ENQUEUE_TIMEOUT_MS)]);
+    await Promise.race([queue.addBulk(jobs as Parameters<Queue<T>["addBulk"]>[0]), rejectAfter(REDIS_ANSWER_TIMEOUT_MS)]);
   } catch (error) {
     throw Object.assign(serviceUnavailable("the queue did not confirm the jobs; try again"), { cause: error });
   }
 }
 
-function rejectAfter(ms: number): Promise<never> {
+/** Rejects after `ms`: raced against a Redis call, so a request answers 503 instead of hanging on it. */
+export function rejectAfter(ms: number): Promise<never> {
   return new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref());
 }

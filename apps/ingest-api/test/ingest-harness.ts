@@ -5,6 +5,7 @@ import { createDb } from "@tally/shared/db";
 import { createTestDatabase, createTestRedis, eventually, listen, testConfig, type TestDatabase } from "@tally/testing";
 import type { Job, Queue } from "bullmq";
 import { createApp } from "../src/app.js";
+import { createIdempotencyRecords, IDEMPOTENCY_LOCK_MS } from "../src/idempotency/idempotency-records.js";
 import { createBodyDigests } from "../src/products/body-digests.js";
 import { createIngestQueues } from "../src/queues.js";
 
@@ -19,7 +20,8 @@ export const ACCEPTED_AT = Date.UTC(2026, 10, 23, 14, 54, 30);
 
 /**
  * The ingest app on a real Redis under a queue prefix of its own and a database of its own, with the
- * acceptance clock pinned; the products window uses Redis's clock unless a test sets `dedupNow`.
+ * acceptance clock pinned; the products window and the idempotency keys use Redis's clock unless a test
+ * sets `dedupNow`.
  * Pass `shared` to run a second ingest process against the first one's Redis and database.
  */
 export async function startIngest(env: Record<string, string> = {}, shared?: SharedStores) {
@@ -32,11 +34,13 @@ export async function startIngest(env: Record<string, string> = {}, shared?: Sha
   const db = createDb(database.url, { max: 12 });
   const clock = { dedupNow: undefined as number | undefined };
   const digests = createBodyDigests({ redis: connection, prefix: config.QUEUE_PREFIX, windowMs: config.DEDUP_WINDOW_MS, clock: () => clock.dedupNow });
+  const records = createIdempotencyRecords({ redis: connection, prefix: config.QUEUE_PREFIX, ttlMs: config.IDEMPOTENCY_TTL_MS, lockMs: IDEMPOTENCY_LOCK_MS, clock: () => clock.dedupNow });
   const app = createApp({
     config,
     queues,
     db,
     digests,
+    records,
     logger: createLogger("ingest-api", "silent"),
     registry: createMetricsRegistry("ingest-api"),
     clock: () => ACCEPTED_AT,

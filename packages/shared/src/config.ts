@@ -28,6 +28,8 @@ export const configSchema = z
     /** The worker's own HTTP port, for /metrics, /healthz and /readyz only; 0 picks a free one (several workers on one host). */
     WORKER_PORT: z.coerce.number().int().min(0).max(65_535).default(3002),
     DEDUP_WINDOW_MS: positiveInt.default(600_000),
+    /** How long an Idempotency-Key and the answer it got are kept: a retry within it gets that answer again. */
+    IDEMPOTENCY_TTL_MS: positiveInt.default(24 * 3_600_000),
     MAX_FLOWS_PER_REQUEST: positiveInt.default(10_000),
     /** Products: the largest body (413 above it; it streams, so memory does not grow with it). */
     MAX_PRODUCTS_BODY_BYTES: positiveInt.default(8 * 1024 ** 3),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { jobIdTime, newJobId } from "./job-id.js";
+import { derivedJobId, jobIdTime, newJobId } from "./job-id.js";
 
 describe("job ids", () => {
   it("are UUIDv7s that carry the time they were made, to the millisecond", () => {
@@ -19,5 +19,14 @@ describe("job ids", () => {
 
   it.each(["same-id", "1", "2b9e3c14-5f1e-4c7a-9d2e-8f1a2b3c4d5e", "018f3c14-5f1e-7c7a-cd2e-8f1a2b3c4d5e", ""])("finds no time in %j", (id) => {
     expect(jobIdTime(id)).toBeUndefined();
+  });
+
+  it("can be derived: the same time and seed give the same UUIDv7, another seed another", () => {
+    const at = Date.UTC(2026, 11, 6, 10, 0, 0, 5);
+    const id = derivedJobId(at, "key-1:0");
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(derivedJobId(at, "key-1:0")).toBe(id);
+    expect(derivedJobId(at, "key-1:1")).not.toBe(id);
+    expect(jobIdTime(id)).toBe(at);
   });
 });

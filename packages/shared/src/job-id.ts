@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 
 /**
  * A new id for a counters or flows job: a UUIDv7, whose first 48 bits are the time it was made (ms).
@@ -7,7 +7,21 @@ import { randomBytes } from "node:crypto";
  * BullMQ timestamp. Time-ordered ids also append to the ledger's index instead of scattering over it.
  */
 export function newJobId(now: number = Date.now()): string {
-  const bytes = randomBytes(16);
+  return uuidV7(now, randomBytes(16));
+}
+
+/**
+ * The id of a job that must be the same on every attempt at adding it: a UUIDv7 of time `at` whose
+ * other bits come from `seed` (an idempotency key and the chunk's number). A retry after an answer
+ * that was lost re-adds the same id: BullMQ refuses it while the job exists, and the worker's ledgers
+ * count it once after.
+ */
+export function derivedJobId(at: number, seed: string): string {
+  return uuidV7(at, createHash("sha256").update(seed).digest());
+}
+
+function uuidV7(now: number, entropy: Buffer): string {
+  const bytes = Buffer.from(entropy.subarray(0, 16));
   bytes.writeUIntBE(now, 0, 6);
   bytes[6] = (bytes[6]! & 0x0f) | 0x70; // version 7
   bytes[8] = (bytes[8]! & 0x3f) | 0x80; // RFC 9562 variant

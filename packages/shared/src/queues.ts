@@ -1,10 +1,11 @@
+import { createHash } from "node:crypto";
 import type { DefaultJobOptions } from "bullmq";
 import { Cluster, Redis } from "ioredis";
 import { z } from "zod";
 import { flowSchema } from "./schemas/flows.schema.js";
 import { messageSchema } from "./schemas/messages.schema.js";
 
-export { jobIdTime, newJobId } from "./job-id.js";
+export { derivedJobId, jobIdTime, newJobId } from "./job-id.js";
 
 /** BullMQ queue names, one per event kind. */
 export const QUEUE_NAMES = {
@@ -100,4 +101,12 @@ export function createRedisConnection(url: string, role: "producer" | "worker", 
  */
 export function bodyDigestKey(prefix: string, digest: string): string {
   return `${prefix.replaceAll(/[{}]/g, "")}:products:digest:{${digest}}`;
+}
+
+/**
+ * The Redis key under which an idempotency key's record is kept. Its own hash tag (a digest of the
+ * client's key, which may hold any printable character) spreads the records over a cluster's slots.
+ */
+export function idempotencyRecordKey(prefix: string, idempotencyKey: string): string {
+  return `${prefix.replaceAll(/[{}]/g, "")}:idempotency:{${createHash("sha256").update(idempotencyKey).digest("hex")}}`;
 }

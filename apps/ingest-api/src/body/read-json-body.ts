@@ -1,5 +1,6 @@
 import { malformedJson, payloadTooLarge, unsupportedMediaType } from "@tally/shared/http";
 import type { Request, RequestHandler, Response } from "express";
+import { idempotencyKeyOf } from "../idempotency/idempotency-key.js";
 import { readMeteredBody, type BodyLimits } from "./metered-body.js";
 
 export type BodyFormat = "json" | "ndjson";
@@ -53,6 +54,7 @@ export function continueIfExpected(req: Request, res: Response): void {
 export function readJsonBody(limits: BodyLimits): RequestHandler {
   return async (req, res, next) => {
     checkBodyHeaders(req, limits, ["json", "ndjson"]);
+    idempotencyKeyOf(req); // a malformed key is refused before the body is read
     continueIfExpected(req, res);
     req.body = await readMeteredBody(req.iterator({ destroyOnReturn: false }), limits);
     next();

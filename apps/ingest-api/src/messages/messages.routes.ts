@@ -7,10 +7,13 @@ import type { ItemLimits } from "../body/parse-items.js";
 import { readJsonBody } from "../body/read-json-body.js";
 import { readValidItems } from "../body/validate-items.js";
 import type { IngestMetrics } from "../metrics.js";
+import { answerIngest, keyedJobIds } from "../idempotency/answer-ingest.js";
+import type { IdempotencyRecords } from "../idempotency/idempotency-records.js";
 import { shedLoad, type IngestQueues } from "../queues.js";
 
 export interface MessagesRoutesDeps {
   queues: IngestQueues;
+  records: IdempotencyRecords;
   metrics: IngestMetrics;
   clock: () => number;
   body: BodyLimits;
@@ -18,20 +21,22 @@ export interface MessagesRoutesDeps {
   maxBacklog: number;
 }
 
-export function messagesRoutes(router: Router, { queues, metrics, clock, body, items, maxBacklog }: MessagesRoutesDeps): void {
+export function messagesRoutes(router: Router, { queues, records, metrics, clock, body, items, maxBacklog }: MessagesRoutesDeps): void {
   route(router, "/v1/messages", {
     post: [
       shedLoad(queues, queues.messages, maxBacklog),
       readJsonBody(body),
-      async (req, res) => {
-        const valid = await readValidItems(req, messageSchema, { ...items, noun: "message" });
-        const messages = valid.map((m) => ({ ...m, uuid: m.uuid.toLowerCase() }));
-        // Dated at acceptance (SPEC §3), before the enqueue so a slow Redis does not move the hour.
-        const hour = Math.floor(clock() / HOUR_MS) * HOUR_MS;
-        await queues.enqueue.messages(messages, hour);
-        metrics.accepted.inc({ kind: "messages" }, messages.length);
-        res.status(202).json({ accepted: messages.length });
-      },
+      (req, res) =>
+        answerIngest(req, res, records, async (hold) => {
+          const valid = await readValidItems(req, messageSchema, { ...items, noun: "message" });
+          const messages = valid.map((m) => ({ ...m, uuid: m.uuid.toLowerCase() }));
+          // Dated at acceptance (SPEC §3), before the enqueue so a slow Redis does not move the hour; a
+          // retry with the same key belongs to its first attempt's hour.
+          const hour = Math.floor((hold?.firstAt ?? clock()) / HOUR_MS) * HOUR_MS;
+          await queues.enqueue.messages(messages, hour, keyedJobIds(hold));
+          metrics.accepted.inc({ kind: "messages" }, messages.length);
+          return { status: 202, body: { accepted: messages.length } };
+        }),
     ],
   });
 }

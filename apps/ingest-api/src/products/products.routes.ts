@@ -3,17 +3,21 @@ import type { Database } from "@tally/shared/db";
 import { HttpError, route, serviceUnavailable } from "@tally/shared/http";
 import type { Logger } from "@tally/shared/logger";
 import type { Request, RequestHandler, Router } from "express";
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import { meteredBody, type BodyLimits } from "../body/metered-body.js";
 import { checkBodyHeaders, continueIfExpected } from "../body/read-json-body.js";
+import { idempotencyKeyOf, requestFingerprint } from "../idempotency/idempotency-key.js";
+import type { IdempotencyRecords, StoredAnswer } from "../idempotency/idempotency-records.js";
+import { claimKey, keepAnswer, keepRefusal, sendStored, type Answer, type KeyHold } from "../idempotency/respond-once.js";
 import type { IngestMetrics } from "../metrics.js";
 import { shedLoad, type IngestQueues } from "../queues.js";
 import type { BodyDigests } from "./body-digests.js";
 import { readProducts } from "./read-products.js";
-import { insertUpload, markAccepted, stageProducts } from "./staging.repository.js";
+import { acceptedProducts, insertUpload, markAccepted, stageProducts } from "./staging.repository.js";
 import type { UploadSlots } from "./upload-slots.js";
 
 export interface ProductsRoutesDeps {
+  records: IdempotencyRecords;
   /** A pool for uploads alone, as large as `slots`: each upload holds one connection while it streams. */
   db: Kysely<Database>;
   slots: UploadSlots;
@@ -34,13 +38,17 @@ export interface ProductsRoutesDeps {
  * its digest claimed; only a successful claim lets the transaction commit, and only a commit confirms
  * the claim. So an accepted body is durable before 202 (a worker applies it even if its job never
  * arrives: the sweep), while a refused, invalid, abandoned or too slow one leaves no rows and no window.
+ * With an `Idempotency-Key`, the key is held once the body is read (its fingerprint needs the digest),
+ * and a retry gets the first answer, the 202 included, not a 403 for its own repeated body.
  */
-export function productsRoutes(router: Router, { db, slots, queues, metrics, digests, body, maxProductBytes, maxBacklog, logger }: ProductsRoutesDeps): void {
+export function productsRoutes(router: Router, { db, slots, queues, records, metrics, digests, body, maxProductBytes, maxBacklog, logger }: ProductsRoutesDeps): void {
   const accept: RequestHandler = async (req, res) => {
     checkBodyHeaders(req, body, ["json"]);
+    const key = idempotencyKeyOf(req);
     const release = slots.take();
     const uploadId = randomUUID();
     let claimed: string | undefined;
+    let hold: KeyHold | undefined;
     let count: number;
     try {
       continueIfExpected(req, res);
@@ -48,14 +56,18 @@ export function productsRoutes(router: Router, { db, slots, queues, metrics, dig
       count = await db.transaction().execute(async (trx) => {
         await insertUpload(trx, uploadId);
         const read = await readProducts(chunks, { maxProductBytes }, (batch) => stageProducts(trx, uploadId, batch));
+        if (key !== undefined) hold = await holdKey(trx, key, requestFingerprint(req.method, req.path, read.digest), uploadId);
         const acceptedAt = await digests.claim(read.digest, uploadId);
         claimed = read.digest;
         await markAccepted(trx, uploadId, acceptedAt, read.count, read.digest);
         return read.count;
       });
     } catch (error) {
+      if (error instanceof Replay) return sendStored(res, error.answer, true);
       if (claimed) await digests.release(claimed, uploadId).catch((err: unknown) => logger.warn({ err }, "could not release a claim"));
-      throw asHttpError(error, req, queues);
+      const answer = asHttpError(error, req, queues);
+      if (hold) await keepRefusal(records, hold, answer);
+      throw answer;
     } finally {
       release();
     }
@@ -66,11 +78,36 @@ export function productsRoutes(router: Router, { db, slots, queues, metrics, dig
       logger.warn({ err, uploadId }, "could not queue an accepted upload; the worker's sweep will apply it");
     });
     metrics.accepted.inc({ kind: "products" }, count);
-    // Where the query API tells whether the upload is applied yet, or why it failed.
-    res.status(202).location(`/v1/products/uploads/${uploadId}`).json({ accepted: count });
+    const answer = accepted(uploadId, count);
+    if (hold) return sendStored(res, await keepAnswer(records, hold, answer), false);
+    res.status(answer.status).set(answer.headers).json(answer.body);
+  };
+
+  /**
+   * Holds the key for this upload, or ends the transaction (rolling the staged body back) with the
+   * answer to replay: the first one, or, when an earlier attempt with this key committed its upload
+   * but never recorded its answer (its process died), that upload's 202 rather than a 403 for its body.
+   */
+  const holdKey = async (trx: Transaction<Database>, key: string, fingerprint: string, uploadId: string): Promise<KeyHold> => {
+    const claim = await claimKey(records, key, fingerprint, uploadId);
+    if ("replay" in claim) throw new Replay(claim.replay);
+    const earlier = claim.hold.previousUpload;
+    const products = earlier === undefined ? undefined : await acceptedProducts(trx, earlier);
+    if (earlier !== undefined && products !== undefined) throw new Replay(await keepAnswer(records, claim.hold, accepted(earlier, products)));
+    return claim.hold;
   };
 
   route(router, "/v1/products", { post: [shedLoad(queues, queues.products, maxBacklog), accept] });
+}
+
+/** The 202 of an accepted upload, naming where its status is served. */
+const accepted = (uploadId: string, count: number): Answer => ({ status: 202, headers: { Location: `/v1/products/uploads/${uploadId}` }, body: { accepted: count } });
+
+/** Ends a keyed upload's transaction early: the answer is one already given. */
+class Replay extends Error {
+  constructor(readonly answer: StoredAnswer) {
+    super("replayed");
+  }
 }
 
 /** What went wrong as the client should hear it; a database error is left to the problem handler (503 if it may pass). */

@@ -29,3 +29,9 @@ export async function markAccepted(trx: Transaction<Database>, uploadId: string,
     .where("upload_id", "=", uploadId)
     .execute();
 }
+
+/** How many products an upload holds, if it has been accepted (committed); undefined otherwise. */
+export async function acceptedProducts(trx: Transaction<Database>, uploadId: string): Promise<number | undefined> {
+  const row = await trx.selectFrom("product_uploads").select("products").where("upload_id", "=", uploadId).where("accepted_seq", "is not", null).executeTakeFirst();
+  return row && Number(row.products);
+}

@@ -31,6 +31,8 @@ export interface OperationSpec {
   tags: string[];
   query?: z.ZodType;
   params?: Record<string, { description: string; schema: z.ZodType }>;
+  /** Request headers the operation reads, each optional. */
+  headers?: Record<string, { description: string; schema: z.ZodType }>;
   body?: { schema: z.ZodType; contentTypes: string[]; example: unknown; description?: string };
   responses: Record<number, ResponseSpec>;
 }
@@ -57,6 +59,7 @@ function queryParameters(query: z.ZodType) {
 function operation(spec: OperationSpec) {
   const parameters = [
     ...Object.entries(spec.params ?? {}).map(([name, p]) => ({ name, in: "path", required: true, description: p.description, schema: jsonSchema(p.schema) })),
+    ...Object.entries(spec.headers ?? {}).map(([name, p]) => ({ name, in: "header", required: false, description: p.description, schema: jsonSchema(p.schema) })),
     ...(spec.query ? queryParameters(spec.query) : []),
   ];
   const responses = Object.fromEntries(
