@@ -46,7 +46,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     budget,
     post: poster.post,
     progress: { bytesRead: 0, eventsRead: 0 },
-    runId: `load-${randomBytes(4).toString("hex")}`,
+    // Also the prefix of every batch's Idempotency-Key: 64 random bits, so no two runs share one.
+    runId: `load-${randomBytes(8).toString("hex")}`,
     signal: io.signal ?? new AbortController().signal,
   };
   const mode: ProgressMode = options.quiet ? "off" : io.stderr.isTTY ? "tty" : "plain";

@@ -11,7 +11,7 @@ export interface LoadContext {
   post: Post;
   /** For the progress line: bytes of the file read so far, and (products) elements streamed, in the current attempt. */
   progress: { bytesRead: number; eventsRead: number };
-  /** Prefix of the X-Request-Id each request carries, so the API's logs of this run can be found. */
+  /** Prefix of the X-Request-Id and Idempotency-Key each request carries: its logs can be found, its retries are safe. */
   runId: string;
   /** Aborted on Ctrl-C: stop reading, let requests in flight finish. */
   signal: AbortSignal;
@@ -28,12 +28,18 @@ export function endpoint(options: LoadOptions): string {
   return `${options.url}${ROUTES[options.kind]}`;
 }
 
+/**
+ * A batch's headers. `requestId` names the batch: it is its X-Request-Id and its Idempotency-Key, the
+ * same on every retry, so a retry after an answer that never arrived counts the batch once, whatever
+ * its kind, and an answer the API already gave comes back replayed.
+ */
 export function requestHeaders(options: LoadOptions, requestId: string): Record<string, string> {
   const headers: Record<string, string> = {
     "content-type": "application/json",
     accept: "application/json, application/problem+json",
     "user-agent": "tally-cli/0.1.0",
     "x-request-id": requestId,
+    "idempotency-key": requestId,
   };
   if (options.apiKey !== undefined) headers.authorization = `Bearer ${options.apiKey}`;
   return headers;

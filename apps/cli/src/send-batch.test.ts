@@ -27,14 +27,14 @@ function scripted(...answers: (HttpAnswer | Error)[]): Post & { calls: number } 
 function deps(post: Post, maxWaitMs = 60_000) {
   let now = 0;
   const time = { clock: () => now, sleep: async (ms: number) => (now += ms) };
-  return { post, budget: new RetryBudget(maxWaitMs, time), stats: { requests: 0, retries: 0 }, clock: time.clock };
+  return { post, budget: new RetryBudget(maxWaitMs, time), stats: { requests: 0, retries: 0, replays: 0 }, clock: time.clock };
 }
 
 describe("sendBatch", () => {
   it("waits out 429 and 503, then counts the batch accepted", async () => {
     const d = deps(scripted(busy(429), busy(503), accepted(3)));
     expect(await sendBatch(request, "counters", 3, d)).toEqual({ result: "accepted", accepted: 3 });
-    expect(d.stats).toEqual({ requests: 3, retries: 2 });
+    expect(d.stats).toEqual({ requests: 3, retries: 2, replays: 0 });
     expect(d.budget.waited()).toBe(200); // Retry-After: 0 still waits the 100 ms floor, twice
   });
 
@@ -74,6 +74,28 @@ describe("sendBatch", () => {
     expect(await sendBatch(request, "products", 0, deps(scripted(lost(), accepted(10))))).toEqual({ result: "accepted", accepted: 10 });
     expect(await sendBatch(request, "products", 0, deps(scripted(lost(), problem(403, "Duplicate body"))))).toMatchObject({ result: "ambiguous" });
     expect(await sendBatch(request, "products", 0, deps(scripted(problem(403, "Duplicate body"))))).toMatchObject({ result: "rejected" });
+  });
+
+  describe("with an Idempotency-Key", () => {
+    const keyed = { ...request, headers: { "idempotency-key": "load-0123456789abcdef-7" } };
+    const replayed = (n: number): HttpAnswer => ({ ...accepted(n), headers: { "idempotent-replayed": "true" } });
+
+    it("retries counters and flows lost in transit as often as it takes, and they are accepted once", async () => {
+      const d = deps(scripted(lost(), problem(502, "Bad gateway"), lost(), replayed(4)));
+      expect(await sendBatch(keyed, "counters", 4, d)).toEqual({ result: "accepted", accepted: 4 });
+      expect(d.stats).toEqual({ requests: 4, retries: 3, replays: 1 });
+      expect(await sendBatch(keyed, "flows", 2, deps(scripted(lost(), accepted(2))))).toEqual({ result: "accepted", accepted: 2 });
+    });
+
+    it("waits out a 409 (the key still in flight), like a 429", async () => {
+      const d = deps(scripted(busy(409, "1"), replayed(3)));
+      expect(await sendBatch(keyed, "counters", 3, d)).toEqual({ result: "accepted", accepted: 3 });
+      expect(d.budget.waited()).toBe(1000);
+    });
+
+    it("products: a replayed 202 after a lost attempt is accepted, not ambiguous", async () => {
+      expect(await sendBatch(keyed, "products", 0, deps(scripted(lost(), replayed(10))))).toEqual({ result: "accepted", accepted: 10 });
+    });
   });
 
   it("gives up once the API has taken nothing for --max-wait, and sends nothing more after that", async () => {

@@ -25,19 +25,22 @@ export interface SendDeps {
   post: Post;
   budget: RetryBudget;
   /** Shared counters for the summary. */
-  stats: { requests: number; retries: number };
+  stats: { requests: number; retries: number; replays: number };
   clock?: () => number;
 }
 
 /**
- * POSTs one batch until it has a definite answer. 429 and 503 are waited out (their Retry-After, else
- * backoff) for as long as the run's budget allows; other 4xx are final. A request that failed after it
- * may have been sent is retried freely only for messages, whose uuids make a repeat count once; counters
- * and flows are retried once and reported ambiguous; products too, but the API refusing an identical
- * body (403) is then the only ambiguous answer, since a 202 proves the first attempt did not land.
+ * POSTs one batch until it has a definite answer. 429, 503 and 409 (the same key still in flight) are
+ * waited out (their Retry-After, else backoff) for as long as the run's budget allows; other 4xx are
+ * final. A request that failed after it may have been sent is retried freely when it carries an
+ * Idempotency-Key (the API then counts it once, and answers a repeat with the first answer, replayed),
+ * and for messages, whose uuids make a repeat count once. Without a key, counters and flows are retried
+ * once and reported ambiguous; products too, but then a 403 for the identical body is the only
+ * ambiguous answer, since a 202 proves the first attempt did not land.
  */
 export async function sendBatch(request: PostRequest, kind: Kind, events: number, deps: SendDeps): Promise<BatchOutcome> {
   const clock = deps.clock ?? Date.now;
+  const safeToRetry = kind === "messages" || request.headers["idempotency-key"] !== undefined;
   let retry = 0;
   let maybeSent = false;
   for (;;) {
@@ -48,24 +51,25 @@ export async function sendBatch(request: PostRequest, kind: Kind, events: number
     try {
       const answer = await deps.post(request);
       const status = answer.status;
-      if (status === 429 || status === 503) {
+      if (status === 429 || status === 503 || status === 409) {
         delay = retryDelayMs(header(answer, "retry-after"), retry, clock());
         lastAnswer = describe(answer);
       } else if (status >= 500) {
         // A 500, or a proxy's 502/504: the API may have queued the batch before failing. Treat as lost in transit.
-        if (kind !== "messages" && maybeSent) return ambiguous(`${describe(answer)} on the retry of a request that may have been received`);
+        if (!safeToRetry && maybeSent) return ambiguous(`${describe(answer)} on the retry of a request that may have been received`);
         maybeSent = true;
         delay = backoffMs(retry);
         lastAnswer = describe(answer);
       } else {
         deps.budget.progressed();
-        return settle(answer, kind, events, maybeSent);
+        if (header(answer, "idempotent-replayed") === "true") deps.stats.replays++;
+        return settle(answer, kind, events, maybeSent && !safeToRetry);
       }
     } catch (error) {
       if (!(error instanceof RequestFailed)) throw error;
       lastAnswer = error.message;
       if (error.maybeSent) {
-        if (kind !== "messages" && maybeSent) return ambiguous(`${error.message} on the retry of a request that may have been received`);
+        if (!safeToRetry && maybeSent) return ambiguous(`${error.message} on the retry of a request that may have been received`);
         maybeSent = true;
       }
       delay = backoffMs(retry);
@@ -76,7 +80,7 @@ export async function sendBatch(request: PostRequest, kind: Kind, events: number
   }
 }
 
-/** A definite answer (2xx or a 4xx other than 429), read in the light of an earlier lost attempt. */
+/** A definite answer (2xx or a 4xx other than 429 and 409), read in the light of an earlier lost attempt (`maybeSent`, when retrying it was not safe). */
 function settle(answer: HttpAnswer, kind: Kind, events: number, maybeSent: boolean): BatchOutcome {
   if (answer.status >= 200 && answer.status < 300) {
     const accepted = acceptedCount(answer) ?? events;

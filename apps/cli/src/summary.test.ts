@@ -51,7 +51,7 @@ describe("Summary", () => {
         "  rejected   1,000",
         "  ambiguous  0",
         "  not sent   0",
-        "  requests   4 (1 retries, waited 1.3 s)",
+        "  requests   4 (1 retries, 0 replayed, waited 1.3 s)",
         "  elapsed    2 s, 750 events/s accepted",
         "reasons:",
         "  - rejected, lines 1001–2000, 1,000 events: 422 Validation failed: 1 invalid field",

@@ -23,7 +23,8 @@ export const MAX_ERRORS_PER_REASON = 5;
 /** Every event of the file counted exactly once, in one of four outcomes, plus how the run went. */
 export class Summary {
   readonly events: Record<Outcome, number> = { accepted: 0, rejected: 0, ambiguous: 0, notSent: 0 };
-  readonly stats = { requests: 0, retries: 0 };
+  /** `replays`: answers the API gave again for a batch's Idempotency-Key (the first reached it, its answer did not reach us). */
+  readonly stats = { requests: 0, retries: 0, replays: 0 };
   readonly reasons: Reason[] = [];
   omittedReasons = 0;
   readonly notes: string[] = [];
@@ -91,6 +92,7 @@ export class Summary {
       notSent: this.events.notSent,
       requests: this.stats.requests,
       retries: this.stats.retries,
+      replays: this.stats.replays,
       waitedSeconds: round(this.waitedMs / 1000),
       elapsedSeconds: round(seconds),
       // Accepted ones: the rate at which the file actually got in.
@@ -114,7 +116,7 @@ export function formatSummary(summary: Summary): string {
     ["rejected", n(s.rejected)],
     ["ambiguous", n(s.ambiguous)],
     ["not sent", n(s.notSent)],
-    ["requests", `${n(s.requests)} (${n(s.retries)} retries, waited ${s.waitedSeconds} s)`],
+    ["requests", `${n(s.requests)} (${n(s.retries)} retries, ${n(s.replays)} replayed, waited ${s.waitedSeconds} s)`],
     ["elapsed", `${s.elapsedSeconds} s, ${n(Math.round(s.eventsPerSecond))} events/s accepted`],
   ];
   const lines = [`tally load ${s.kind} ${s.file}`, ...rows.map(([label, value]) => `  ${label.padEnd(10)} ${value}`)];
