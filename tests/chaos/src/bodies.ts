@@ -12,6 +12,8 @@ export type Effect = Map<string, bigint[]>;
 /** One HTTP attempt at sending a body, as the client saw it. */
 export interface Send {
   status: number | "timeout" | "network";
+  /** Answered `Idempotent-Replayed: true`: the first answer to this key, again. */
+  replayed?: boolean;
   retryAfter: string | null;
   startedAt: number;
   ms: number;
@@ -26,6 +28,8 @@ export interface Body {
   text: string;
   expected: Effect;
   sends: Send[];
+  /** Sent as its Idempotency-Key on every attempt: what makes retrying counters and flows safe. */
+  key?: string;
 }
 
 /** A products body: its unique product says whether (and with which acceptance number) it was applied. */
@@ -95,7 +99,7 @@ export function countersBody(n: number, nowSeconds: number): Body {
     }
   }
   const path = randomInt(0, 4) === 0 ? "/api/events" : "/v1/counters";
-  return { kind: "counters", n, path, text: JSON.stringify(counters.length === 1 && randomInt(0, 2) === 0 ? counters[0] : counters), expected, sends: [] };
+  return { kind: "counters", n, path, text: JSON.stringify(counters.length === 1 && randomInt(0, 2) === 0 ? counters[0] : counters), expected, sends: [], key: randomUUID() };
 }
 
 /** The hours flows are posted in (small integers, as the seed's clients send them). */
@@ -119,7 +123,7 @@ export function flowsBody(n: number): Body {
   }));
   const expected: Effect = new Map();
   for (const f of flows) add(expected, `${f.hour}|${f.dest_app}|${f.vpc_id}`, [BigInt(f.bytes_tx), BigInt(f.bytes_rx)]);
-  return { kind: "flows", n, path: randomInt(0, 4) === 0 ? "/flows" : "/v1/flows", text: JSON.stringify(flows), expected, sends: [] };
+  return { kind: "flows", n, path: randomInt(0, 4) === 0 ? "/flows" : "/v1/flows", text: JSON.stringify(flows), expected, sends: [], key: randomUUID() };
 }
 
 /** Product ids many bodies share: even ones strings, odd ones integers (sent as 9001 or "9001"). */

@@ -4,7 +4,7 @@ import type { PrivatePostgres } from "./private-postgres.js";
 import type { PrivateRedis } from "./private-redis.js";
 import type { QueueMonitor } from "./queue-monitor.js";
 
-export type ChaosAction = "kill-worker" | "restart-redis" | "restart-postgres" | "restart-redis-killing-a-worker" | "restart-postgres-killing-a-worker";
+export type ChaosAction = "kill-worker" | "restart-redis" | "restart-postgres" | "restart-redis-killing-a-worker" | "restart-postgres-killing-a-worker" | "pause-redis";
 
 /** When a server was away: requests started inside the window met the outage. */
 export interface Outage {
@@ -16,11 +16,14 @@ export interface Outage {
 export interface ChaosLog {
   events: { at: number; what: string }[];
   outages: Outage[];
+  /** When Redis held writes (CLIENT PAUSE): answering, but late. */
+  pauses: { start: number; end: number }[];
   workersKilled: number;
 }
 
 /** Each action at its fraction of the load's duration. */
 export const DEFAULT_SCHEDULE: [at: number, action: ChaosAction][] = [
+  [0.05, "pause-redis"],
   [0.1, "kill-worker"],
   [0.2, "restart-redis"],
   [0.32, "kill-worker"],
@@ -28,8 +31,16 @@ export const DEFAULT_SCHEDULE: [at: number, action: ChaosAction][] = [
   // A worker killed while a server is away: its successor has to start without it and catch up.
   [0.54, "restart-postgres-killing-a-worker"],
   [0.66, "restart-redis-killing-a-worker"],
+  [0.74, "pause-redis"],
   [0.8, "kill-worker"],
 ];
+
+/**
+ * Redis held past ingest's 5 s enqueue timeout: requests caught between their key's claim and their
+ * enqueue answer 503 "the queue did not confirm the jobs" while their jobs land a moment later. Their
+ * clients retry with the same key, which must count them once.
+ */
+export const PAUSE_REDIS_MS = 7000;
 
 /** How many workers a schedule SIGKILLs. */
 export const workersKilledBy = (schedule: typeof DEFAULT_SCHEDULE) => schedule.filter(([, a]) => a.includes("kill")).length;
@@ -51,7 +62,7 @@ export interface ChaosDeps {
  */
 export async function runChaos(deps: ChaosDeps, start: number, durationMs: number, schedule = DEFAULT_SCHEDULE): Promise<ChaosLog> {
   const { system, postgres, redis, monitor, workers, downMs = 3000 } = deps;
-  const log: ChaosLog = { events: [], outages: [], workersKilled: 0 };
+  const log: ChaosLog = { events: [], outages: [], pauses: [], workersKilled: 0 };
   const note = (what: string) => log.events.push({ at: Date.now() - start, what });
 
   const killWorker = async (midBatch: boolean) => {
@@ -93,6 +104,13 @@ export async function runChaos(deps: ChaosDeps, start: number, durationMs: numbe
     "restart-postgres": () => outage("postgres", false),
     "restart-redis-killing-a-worker": () => outage("redis", true),
     "restart-postgres-killing-a-worker": () => outage("postgres", true),
+    "pause-redis": async () => {
+      const start = Date.now();
+      await redis.pause(PAUSE_REDIS_MS);
+      note(`Redis paused for writes (${PAUSE_REDIS_MS} ms: past ingest's enqueue timeout)`);
+      await sleep(PAUSE_REDIS_MS);
+      log.pauses.push({ start, end: start + PAUSE_REDIS_MS });
+    },
   };
 
   for (const [at, action] of schedule) {

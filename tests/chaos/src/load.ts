@@ -23,12 +23,12 @@ export async function send(ingestUrl: string, body: Body): Promise<Send> {
   try {
     const res = await fetch(`${ingestUrl}${body.path}`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...(body.key ? { "idempotency-key": body.key } : {}) },
       body: body.text,
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     const text = await res.text();
-    result = { status: res.status, retryAfter: res.headers.get("retry-after"), startedAt, ms: Date.now() - startedAt };
+    result = { status: res.status, retryAfter: res.headers.get("retry-after"), startedAt, ms: Date.now() - startedAt, replayed: res.headers.get("idempotent-replayed") === "true" };
     if (res.status !== 202) result.detail = text.slice(0, 300);
   } catch (error) {
     const timeout = (error as Error).name === "TimeoutError";
@@ -45,8 +45,9 @@ export interface LoadRecord {
 /**
  * A steady mixed load over HTTP until `stop()`: loops per kind, each posting a new body, then pausing
  * briefly. Messages are retried with backoff while ambiguous (their uuids make it safe) and some are
- * deliberately sent twice; counters and flows are never retried (a retry would be a second request);
- * products bodies are sometimes repeated, one after another or several at once, and must be refused.
+ * deliberately sent twice; counters and flows carry an Idempotency-Key and are retried the same way
+ * (the key makes it safe); products bodies are sometimes repeated, one after another or several at
+ * once, and must be refused.
  */
 export function startLoad(ingestUrl: string, loops: Record<Kind, number> = { messages: 3, counters: 2, flows: 2, products: 1 }) {
   const record: LoadRecord = { bodies: { messages: [], counters: [], flows: [], products: [] } };
@@ -59,27 +60,30 @@ export function startLoad(ingestUrl: string, loops: Record<Kind, number> = { mes
     while (!stopping) {
       const body = messagesBody(next.messages++);
       record.bodies.messages.push(body);
-      await sendMessages(body);
+      await sendUntilSettled(body);
       // A client that sends the same request again (a double click, a replay): its uuids count once.
-      if (randomInt(0, 8) === 0) await sendMessages(body);
-      else if (randomInt(0, 20) === 0) await Promise.all([sendMessages(body), sendMessages(body)]);
+      if (randomInt(0, 8) === 0) await sendUntilSettled(body);
+      else if (randomInt(0, 20) === 0) await Promise.all([sendUntilSettled(body), sendUntilSettled(body)]);
       await pause();
     }
   };
-  const sendMessages = async (body: Body) => {
+  /** Sends until acknowledged or refused for good (not 429, not 409 while the same key is in flight). */
+  const sendUntilSettled = async (body: Body) => {
     for (let attempt = 0; attempt < 10; attempt++) {
       const result = await send(ingestUrl, body);
-      if (result.status === 202 || (classify(result) === "refused" && result.status !== 429)) return;
+      if (result.status === 202 || (classify(result) === "refused" && result.status !== 429 && result.status !== 409)) return;
       if (Date.now() > retryDeadline) return;
       await sleep(Math.min(200 * 2 ** attempt, 2000));
     }
   };
-  const onceLoop = (kind: "counters" | "flows") => async () => {
+  const keyedLoop = (kind: "counters" | "flows") => async () => {
     while (!stopping) {
       const n = next[kind]++;
       const body = kind === "counters" ? countersBody(n, Math.floor(Date.now() / 1000)) : flowsBody(n);
       record.bodies[kind].push(body);
-      await send(ingestUrl, body);
+      await sendUntilSettled(body);
+      // A retry with the key after an answer that did arrive: replayed, counted once.
+      if (randomInt(0, 10) === 0) await send(ingestUrl, body);
       await pause();
     }
   };
@@ -96,8 +100,8 @@ export function startLoad(ingestUrl: string, loops: Record<Kind, number> = { mes
 
   const running = [
     ...Array.from({ length: loops.messages }, () => messagesLoop),
-    ...Array.from({ length: loops.counters }, () => onceLoop("counters")),
-    ...Array.from({ length: loops.flows }, () => onceLoop("flows")),
+    ...Array.from({ length: loops.counters }, () => keyedLoop("counters")),
+    ...Array.from({ length: loops.flows }, () => keyedLoop("flows")),
     ...Array.from({ length: loops.products }, () => productsLoop),
   ].map((loop) => loop());
 

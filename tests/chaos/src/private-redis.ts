@@ -4,6 +4,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "@tally/testing";
+import { Redis } from "ioredis";
 
 export interface PrivateRedis {
   url: string;
@@ -12,6 +13,8 @@ export interface PrivateRedis {
   crash(): Promise<void>;
   /** Starts it again on the same directory (so the same AOF) and port; resolves once it answers PING. */
   start(): Promise<void>;
+  /** Holds every write command for `ms` (CLIENT PAUSE … WRITE): Redis answers, but late. */
+  pause(ms: number): Promise<void>;
   /** Kills it (if running) and removes its directory. Safe to call twice. */
   destroy(): Promise<void>;
 }
@@ -42,6 +45,14 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     url: `redis://127.0.0.1:${port}`,
     port,
     crash: kill,
+    async pause(ms) {
+      const client = new Redis(port, "127.0.0.1", { maxRetriesPerRequest: 1 });
+      try {
+        await client.call("CLIENT", "PAUSE", String(ms), "WRITE");
+      } finally {
+        client.disconnect();
+      }
+    },
     async start() {
       const started = spawn("redis-server", args, { stdio: "ignore" });
       child = started;
