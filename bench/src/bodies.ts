@@ -6,7 +6,8 @@ import { randomBytes } from "node:crypto";
  * visible" is one `sum()` reaching the number of events acknowledged. Each phase writes its own
  * range (customers, minutes, flow hour), so phases never see each other's events.
  */
-export type BodyKind = "message" | "messages-array" | "messages-ndjson" | "counters" | "flows";
+/** `message-keyed`: a single message with an Idempotency-Key of its own (a request of its own: never coalesced). */
+export type BodyKind = "message" | "message-keyed" | "messages-array" | "messages-ndjson" | "counters" | "flows";
 
 export interface BodyShape {
   kind: BodyKind;
@@ -28,6 +29,7 @@ const FLOW_VPCS = 4;
 
 export const CONTENT_TYPES: Record<BodyKind, string> = {
   message: "application/json",
+  "message-keyed": "application/json",
   "messages-array": "application/json",
   "messages-ndjson": "application/x-ndjson",
   counters: "application/json",
@@ -36,6 +38,7 @@ export const CONTENT_TYPES: Record<BodyKind, string> = {
 
 export const PATHS: Record<BodyKind, string> = {
   message: "/v1/messages",
+  "message-keyed": "/v1/messages",
   "messages-array": "/v1/messages",
   "messages-ndjson": "/v1/messages",
   counters: "/v1/counters",
@@ -93,6 +96,7 @@ export function bodySource(shape: BodyShape): () => string {
   const many = (one: () => string) => Array.from({ length: shape.batch }, one);
   switch (shape.kind) {
     case "message":
+    case "message-keyed":
       return message;
     case "messages-array":
       return () => `[${many(message).join(",")}]`;

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import autocannon from "autocannon";
 import { bodySource, CONTENT_TYPES, PATHS, type BodyShape } from "./bodies.js";
 import { Samples, summarize, type Latency } from "./stats.js";
@@ -36,7 +37,11 @@ export async function driveLoad({ url, connections, seconds, amount, post, get }
   if (post) {
     const next = bodySource(post);
     const headers = { "content-type": CONTENT_TYPES[post.kind] };
-    setupRequest = (req) => ({ ...req, method: "POST", path: PATHS[post.kind], headers, body: next() });
+    // A key per request: what a client retrying safely sends.
+    const keyPrefix = `bench-${randomBytes(8).toString("hex")}`;
+    let keys = 0;
+    const headersOf = post.kind === "message-keyed" ? () => ({ ...headers, "idempotency-key": `${keyPrefix}-${keys++}` }) : () => headers;
+    setupRequest = (req) => ({ ...req, method: "POST", path: PATHS[post.kind], headers: headersOf(), body: next() });
   } else if (get && get.length > 0) {
     let i = 0;
     setupRequest = (req) => ({ ...req, method: "GET", path: get[i++ % get.length] });

@@ -33,6 +33,7 @@ const DAY_S = 86_400;
 const BASES = {
   warmUp: 100_000,
   single: 1_000_000,
+  singleKeyed: 1_500_000,
   array: 2_000_000,
   ndjson: 3_000_000,
   rawMessages: 5_000_000,
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
   const { batch } = sizes.batched;
   const shapes: BodyShape[] = [
     { kind: "message", batch: 1, base: BASES.single },
+    { kind: "message-keyed", batch: 1, base: BASES.singleKeyed },
     { kind: "messages-array", batch, base: BASES.array },
     { kind: "messages-ndjson", batch, base: BASES.ndjson },
     { kind: "counters", batch, base: BASES.counters },
@@ -95,8 +97,9 @@ async function main(): Promise<void> {
   ];
   const ingest: PhaseResult[] = [];
   for (const shape of shapes) {
-    const { seconds, connections } = shape.kind === "message" ? sizes.single : sizes.batched;
-    for (const target of [tally, direct]) {
+    const { seconds, connections } = shape.kind === "message" || shape.kind === "message-keyed" ? sizes.single : sizes.batched;
+    // Keys are Tally's: the reference ignores the header, so it has nothing to compare there.
+    for (const target of shape.kind === "message-keyed" ? [tally] : [tally, direct]) {
       const result = await measurePhase(driver, target, shape, connections, seconds, sizes.drainMs);
       ingest.push(result);
       const trouble = result.load.non2xx + result.load.errors + result.load.timeouts;

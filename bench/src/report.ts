@@ -42,6 +42,7 @@ const mark = (ok: boolean, why = "") => (ok ? "met" : `NOT met${why ? ` (${why})
 
 const LABELS: Record<BodyKind, string> = {
   message: "single message",
+  "message-keyed": "single message with Idempotency-Key",
   "messages-array": "messages, JSON arrays",
   "messages-ndjson": "messages, NDJSON",
   counters: "counters, JSON arrays",
@@ -60,9 +61,13 @@ export function tableRows(r: BenchResults): Row[] {
     const ours = phase("tally", kind);
     const ref = phase("reference", kind);
     if (!ours) continue;
-    const per = kind === "message" ? "" : ` of ${ours.shape.batch.toLocaleString("en")}`;
+    const per = ours.shape.batch === 1 ? "" : ` of ${ours.shape.batch.toLocaleString("en")}`;
     const refRps = ref?.requestsPerSecond ?? NaN;
-    if (kind === "message") {
+    if (kind === "message-keyed") {
+      const unkeyed = phase("tally", "message")?.requestsPerSecond ?? NaN;
+      rows.push({ ...blank, figure: `ingest, ${LABELS[kind]}: requests/s (${ours.connections} conn.)`, tally: int(ours.requestsPerSecond), target: `${ratio(ours.requestsPerSecond, unkeyed)} of without a key` });
+      rows.push({ ...blank, figure: `ingest, ${LABELS[kind]}: p50 / p99 ms`, tally: pair(ours.latency) });
+    } else if (kind === "message") {
       const vs = ours.requestsPerSecond / refRps;
       rows.push({
         ...blank,

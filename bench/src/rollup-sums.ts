@@ -15,6 +15,7 @@ export async function rollupSum(db: Kysely<Database>, shape: BodyShape): Promise
 function sumQuery({ kind, base }: BodyShape) {
   switch (kind) {
     case "message":
+    case "message-keyed":
     case "messages-array":
     case "messages-ndjson":
       return sql<{ sum: string }>`
