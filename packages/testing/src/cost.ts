@@ -23,3 +23,24 @@ export async function measureCost<T>(run: () => Promise<T>): Promise<Cost<T>> {
     histogram.disable();
   }
 }
+
+export interface CostBudget {
+  ms: number;
+  maxLoopDelayMs: number;
+}
+
+/**
+ * Runs `run` up to `attempts` times, stopping at the first run within `budget`, and returns that run's
+ * cost, or the cheapest one's. A busy machine (parallel test files, another process) stalls a run now
+ * and then; a request that really costs too much costs it on every attempt, and still fails the assertion.
+ */
+export async function cheapestOf<T>(attempts: number, budget: CostBudget, run: () => Promise<T>): Promise<Cost<T>> {
+  const overBudget = (cost: Cost<T>) => Math.max(cost.ms / budget.ms, cost.maxLoopDelayMs / budget.maxLoopDelayMs);
+  let cheapest: Cost<T> | undefined;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const cost = await measureCost(run);
+    if (!cheapest || overBudget(cost) < overBudget(cheapest)) cheapest = cost;
+    if (overBudget(cheapest) < 1) break;
+  }
+  return cheapest!;
+}

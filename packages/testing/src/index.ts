@@ -114,7 +114,7 @@ export async function listen(app: RequestListener): Promise<{ url: string; port:
       }),
   };
 }
-export { measureCost, type Cost } from "./cost.js";
+export { cheapestOf, measureCost, type Cost, type CostBudget } from "./cost.js";
 export { startLatencyProbe, type ProbeResult } from "./latency-probe.js";
 export { expectProblem, type Problem } from "./problem.js";
 export { rawHttp, type RawHttpOptions, type RawResponse } from "./raw-http.js";

@@ -43,19 +43,28 @@ describe("a configuration error", () => {
 });
 
 describe("SIGTERM", () => {
-  /** A connection that has sent part of a request: not idle, so a closing server keeps it and answers it. */
+  /**
+   * A connection that has sent part of a request: not idle, so a closing server keeps it and answers it.
+   * The part follows a whole request in the same write; once that one is answered, the server has read
+   * the part too, so a SIGTERM sent then cannot find the connection idle.
+   */
   const halfRequest = async (port: number) => {
     const socket = connect(port, "127.0.0.1");
     await new Promise((resolve) => socket.once("connect", resolve));
-    socket.write("GET /readyz HTTP/1.1\r\nHost: x\r\n");
     let answer = "";
     socket.on("data", (d: Buffer) => (answer += d.toString()));
+    socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz HTTP/1.1\r\nHost: x\r\n");
+    const answered = (from: number) =>
+      eventually(async () => (/\r\n\r\n\{.*\}$/s.test(answer.slice(from)) ? answer.slice(from) : undefined), 10_000, "an answer");
+    const first = await answered(0);
+    expect(first).toMatch(/^HTTP\/1.1 200/);
     return {
+      socket,
       finish: async () => {
         socket.write("\r\n");
-        await eventually(async () => (answer.includes("\r\n\r\n") ? answer : undefined), 5000, "the readiness answer");
+        const second = await answered(first.length);
         socket.destroy();
-        return answer;
+        return second;
       },
     };
   };
@@ -79,9 +88,7 @@ describe("SIGTERM", () => {
     const port = await freePort();
     const app = startApp("query-api", { QUERY_PORT: String(port), SHUTDOWN_TIMEOUT_MS: "1500" });
     await waitForLog(app, "query API listening");
-    const socket = connect(port, "127.0.0.1");
-    await new Promise((resolve) => socket.once("connect", resolve));
-    socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n"); // never finished
+    const { socket } = await halfRequest(port); // never finished
     const started = Date.now();
     app.child.kill("SIGTERM");
     expect(await app.exited).toBe(1);
