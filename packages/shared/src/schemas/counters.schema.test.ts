@@ -59,3 +59,18 @@ describe("counterSchema, hostile keys", () => {
     expect(failingPaths({ timestamp: 1, "\ud800": 1 })).toEqual(["\ud800"]);
   });
 });
+
+describe("counterSchema, messages that teach", () => {
+  const messages = (value: unknown) => {
+    const result = counterSchema.safeParse(value);
+    return result.success ? [] : result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  };
+
+  it("says a missing timestamp is required", () => {
+    expect(messages({ a: 1 })).toEqual(["timestamp: is required"]);
+  });
+
+  it.each([1765015200000, "1765015200000"])("recognises a timestamp in milliseconds (%j) and says what to send", (timestamp) => {
+    expect(messages({ timestamp, a: 1 })).toEqual(["timestamp: must be Unix seconds, and 1765015200000 looks like milliseconds: send 1765015200"]);
+  });
+});

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { orRequired } from "./field-errors.js";
 import { isStorableText, STORABLE_TEXT } from "./storable-text.js";
 
 /** The largest Unix second we take: 9999-12-31T23:59:59Z. */
@@ -14,10 +15,21 @@ const timestamp = z.union(
 );
 
 const requests = z
-  .number({ error: "must be a non-negative integer count" })
+  .number({ error: orRequired("must be a non-negative integer count") })
   .int({ error: "must be a non-negative integer count", abort: true })
   .min(0, { error: "must be a non-negative integer count" })
   .max(Number.MAX_SAFE_INTEGER, { error: "must be at most 2^53-1" });
+
+/** Why a timestamp is refused, with a hint where the mistake is a common one. */
+function timestampProblem(value: unknown): string {
+  if (value === undefined) return "is required";
+  const n = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
+  // Milliseconds since the epoch are 13 digits today: the most common mix-up.
+  if (typeof n === "number" && Number.isInteger(n) && n > MAX_TIMESTAMP && n < MAX_TIMESTAMP * 1000 + 1000) {
+    return `must be Unix seconds, and ${value} looks like milliseconds: send ${Math.floor(n / 1000)}`;
+  }
+  return "must be Unix seconds: a non-negative integer, or a string of digits";
+}
 
 /** Why a key cannot be a domain, or undefined if it can. */
 function domainProblem(domain: string): string | undefined {
@@ -43,7 +55,7 @@ export const counterSchema = z.preprocess(
     if (!isObject(raw)) return raw;
     const report = (path: PropertyKey[], message: string) => ctx.addIssue({ code: "custom", path, message, input: raw });
     const stamp = timestamp.safeParse(raw.timestamp);
-    if (!stamp.success) report(["timestamp"], stamp.error.issues[0]?.message ?? "is invalid");
+    if (!stamp.success) report(["timestamp"], timestampProblem(raw.timestamp));
     const domains = Object.keys(raw).filter((key) => key !== "timestamp");
     if (domains.length === 0) report([], "must name at least one domain besides timestamp");
     for (const domain of domains) {

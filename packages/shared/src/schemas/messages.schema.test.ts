@@ -73,8 +73,12 @@ describe("messageSchema", () => {
     },
   );
 
-  it("names every missing field", () => {
+  it("names every missing field, saying it is required rather than what its value should look like", () => {
     expect(failingPaths({}).sort()).toEqual(["amount", "customerId", "type", "uuid"]);
+    const result = messageSchema.safeParse({});
+    expect(result.success ? [] : result.error.issues.map((i) => i.message)).toEqual(["is required", "is required", "is required", "is required"]);
+    const wrong = messageSchema.safeParse({ customerId: "1", type: 7, amount: 1.5, uuid: "x" });
+    expect(wrong.success ? [] : wrong.error.issues.map((i) => i.message)).not.toContain("is required");
   });
 });
 
