@@ -46,6 +46,7 @@ export function createApp({ config, queues, db, digests, records, logger, regist
     // must not take messages, counters and flows out of a load balancer's rotation with it.
     readiness: { redis: pingRedis },
     stopping,
+    otherApi: { name: "query", port: config.QUERY_PORT },
     apiKeys: config.INGEST_API_KEYS,
     openApi: ingestOpenApi,
     routes: (router) => {

@@ -123,8 +123,13 @@ describe("POST /v1/messages", () => {
 });
 
 describe("HTTP conventions", () => {
-  it("answers an unknown route with 404 problem+json", async () => {
-    await expectProblem(await fetch(`${ingest.url}/v1/nope`), 404);
+  it("answers an unknown route with 404 problem+json pointing at /docs", async () => {
+    expect((await expectProblem(await fetch(`${ingest.url}/v1/nope`), 404)).detail).toContain("/docs");
+  });
+
+  it("answers a query sent to the ingest API with 404 naming the query API and its port", async () => {
+    const problem = await expectProblem(await fetch(`${ingest.url}/v1/stats/messages?from=2026-11-23&to=2026-11-24`), 404);
+    expect(problem.detail).toMatch(/served by the query API \(port 3001 by default\)/);
   });
 
   it("echoes the client's X-Request-Id and makes one up otherwise", async () => {

@@ -22,16 +22,19 @@ export interface QueryAppDeps {
   apiKeys?: readonly string[];
   /** True once the process is shutting down. */
   stopping?: () => boolean;
+  /** Where the ingest API listens, for a 404 to point a POST of events at (3000 unless configured). */
+  ingestPort?: number;
 }
 
 /** The query API: read-only answers from the rollups. Opens nothing itself. */
-export function createApp({ db, logger, registry, clock, apiKeys, stopping }: QueryAppDeps): Express {
+export function createApp({ db, logger, registry, clock, apiKeys, stopping, ingestPort = 3000 }: QueryAppDeps): Express {
   return createHttpApp({
     logger,
     registry,
     readiness: { postgres: () => sql`select 1`.execute(db) },
     apiKeys,
     stopping,
+    otherApi: { name: "ingest", port: ingestPort },
     openApi: queryOpenApi,
     routes: (router) => {
       messagesRoutes(router, db);

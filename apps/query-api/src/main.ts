@@ -10,7 +10,7 @@ const logger = createLogger("query-api", config.LOG_LEVEL);
 const db = createDb(config.QUERY_DATABASE_URL, { readOnly: true });
 
 let stopping = false;
-const app = createApp({ db, logger, registry: createMetricsRegistry("query-api"), clock: Date.now, apiKeys: config.QUERY_API_KEYS, stopping: () => stopping });
+const app = createApp({ db, logger, registry: createMetricsRegistry("query-api"), clock: Date.now, apiKeys: config.QUERY_API_KEYS, stopping: () => stopping, ingestPort: config.INGEST_PORT });
 const server = createHttpServer(app, logger);
 await listenOrExit(server, config.QUERY_PORT, logger, "the query API");
 logger.info({ port: config.QUERY_PORT }, "query API listening");

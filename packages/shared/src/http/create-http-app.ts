@@ -9,6 +9,7 @@ import { docsRoutes } from "./openapi.js";
 import { isRetryableDbError } from "../db/errors.js";
 import { HttpError, notFound, serviceUnavailable } from "./problem.js";
 import { route } from "./route.js";
+import { notFoundDetail, type OtherApi } from "./route-hints.js";
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -25,6 +26,8 @@ export interface HttpAppOptions {
   openApi: unknown;
   /** True once the process is shutting down: `/readyz` then answers 503 whatever its dependencies say. */
   stopping?: () => boolean;
+  /** The other API: a 404 for one of its routes says where to send it. */
+  otherApi?: OtherApi;
 }
 
 const CLIENT_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
@@ -34,7 +37,7 @@ const READINESS_TIMEOUT_MS = 1000;
  * The express app every Tally API shares: request ids, request logs, metrics, health routes,
  * problem+json errors, 404 and 405. Builds only: no port, no connection of its own.
  */
-export function createHttpApp({ logger, registry, readiness, routes, publicRoutes, apiKeys = [], openApi, stopping = () => false }: HttpAppOptions): Express {
+export function createHttpApp({ logger, registry, readiness, routes, publicRoutes, apiKeys = [], openApi, stopping = () => false, otherApi }: HttpAppOptions): Express {
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
@@ -85,7 +88,7 @@ export function createHttpApp({ logger, registry, readiness, routes, publicRoute
   app.use(appRouter);
 
   app.use((req) => {
-    throw notFound(`no route for ${req.method} ${req.path}`);
+    throw notFound(notFoundDetail(req.method, req.path, otherApi));
   });
   app.use(problemHandler);
   return app;

@@ -1,5 +1,6 @@
 export { createHttpApp, type HttpAppOptions } from "./create-http-app.js";
 export { createHttpServer } from "./http-server.js";
+export { notFoundDetail, servedBy, type ApiName, type OtherApi } from "./route-hints.js";
 export { ExactInteger, exactCount, exactJson, sendExactJson } from "./exact-json.js";
 export { createMetricsRegistry } from "./metrics.js";
 export * from "./problem.js";
