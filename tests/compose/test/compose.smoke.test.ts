@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import { eventually, expectProblem } from "@tally/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -77,63 +78,65 @@ describe("migrations and the query API's read-only role", () => {
   });
 });
 
-describe("the README's examples, through the gateway", () => {
-  it("accepts every POST of the quick start", async () => {
-    // As curl sends them: `-d` alone declares application/x-www-form-urlencoded, read as JSON.
-    const post = (path: string, body: string, contentType = "application/x-www-form-urlencoded") =>
-      fetch(`${stack.ingestUrl}${path}`, { method: "POST", body, headers: { "content-type": contentType } });
+describe("the README's quick start, through the gateway", () => {
+  // Its commands, as curl sends them (`-d` alone declares application/x-www-form-urlencoded, read as
+  // JSON), with its files and its dates: today and tomorrow, this hour, now.
+  const example = (name: string) => readFileSync(new URL(`../../../examples/${name}`, import.meta.url));
+  const post = (path: string, body: string | Buffer, contentType = "application/x-www-form-urlencoded") =>
+    fetch(`${stack.ingestUrl}${path}`, { method: "POST", body, headers: { "content-type": contentType } });
+  const thisHour = new Date(now).toISOString().slice(0, 13);
+  let upload: string | null = null;
+
+  it("accepts every POST, and refuses the same catalogue again with 403", async () => {
     const answers = [
       await post("/v1/messages", '{"customerId": 1, "type": "A", "amount": "0.012", "uuid": "a596b362-08be-419f-8070-9c3055566e7c"}'),
-      await post(
-        "/v1/messages",
-        '[{"customerId": 1, "type": "A", "amount": "0.012", "uuid": "a596b362-08be-419f-8070-9c3055566e7c"}, {"customerId": 2, "type": "B", "amount": "7", "uuid": "0b7e1d4c-7f0e-4c1a-9a55-2d1f4b3c6e10"}]',
-        "application/json",
-      ),
-      await post("/api/events", '{"timestamp": 1608102631, "A": 3, "B": 4}'),
-      await post("/v1/counters", '[{"timestamp": "1608102631", "A": 3}, {"timestamp": 1608102690, "C": 8}]', "application/json"),
-      await post(
-        "/flows",
-        '[{"src_app": "foo", "dest_app": "bar", "vpc_id": "vpc-0", "bytes_tx": 100, "bytes_rx": 300, "hour": 1}, {"src_app": "foo", "dest_app": "bar", "vpc_id": "vpc-0", "bytes_tx": 200, "bytes_rx": 600, "hour": 1}]',
-        "application/json",
-      ),
-      await post("/v1/products", '[{"id": 1, "name": "kettle", "price": "20.00"}, {"id": "sku-2", "name": "mug"}]', "application/json"),
+      await post("/v1/messages", example("messages.ndjson"), "application/x-ndjson"),
+      await post("/v1/counters", `{"timestamp": ${Math.floor(now / 1000)}, "example.com": 3, "tally.dev": 4}`),
+      await post("/v1/flows", example("flows.json"), "application/json"),
+      await post("/v1/products", example("catalogue.json"), "application/json"),
     ];
-    expect(answers.map((r) => r.status)).toEqual([202, 202, 202, 202, 202, 202]);
-    expect(await Promise.all(answers.map((r) => r.json()))).toEqual([1, 2, 1, 2, 2, 2].map((accepted) => ({ accepted })));
-    // Where the ingest API names the upload (`Location`), the gateway must lead to its status.
-    const location = answers[5]!.headers.get("location");
-    if (location) await eventually(async () => ((await fetch(`${stack.queryUrl}${location}`)).status === 200 ? true : undefined), 30_000, `GET ${location}`);
+    expect(answers.map((r) => r.status)).toEqual([202, 202, 202, 202, 202]);
+    expect(await Promise.all(answers.map((r) => r.json()))).toEqual([1, 6, 1, 4, 3].map((accepted) => ({ accepted })));
+    upload = answers[4]!.headers.get("location");
+    expect(upload).toMatch(/^\/v1\/products\/uploads\/[0-9a-f-]{36}$/);
+    await expectProblem(await post("/v1/products", example("catalogue.json"), "application/json"), 403);
   });
 
-  it("answers every GET of the quick start with what was posted (the repeated uuid counted once)", async () => {
+  it("answers every GET as the README says (the upper-case repeat of a uuid counted once)", async () => {
     const q = stack.queryUrl;
     await settles(
-      async () => (await getJson<{ items: unknown[] }>(`${q}/v1/stats/messages?from=${day(now - DAY_MS)}&to=${day(now + 2 * DAY_MS)}`)).items,
+      async () => (await getJson<{ items: unknown[] }>(`${q}/v1/stats/messages?from=${day(now)}&to=${day(now + DAY_MS)}`)).items,
       [
-        { customerId: 1, type: "A", count: 1, totalAmount: "0.012" },
-        { customerId: 2, type: "B", count: 1, totalAmount: "7.000" },
+        { customerId: 1, type: "A", count: 3, totalAmount: "0.048" },
+        { customerId: 1, type: "B", count: 1, totalAmount: "1.000" },
+        { customerId: 2, type: "", count: 1, totalAmount: "0.500" },
+        { customerId: 2, type: "A", count: 1, totalAmount: "999.999" },
       ],
-      "messages stats",
+      "messages of today",
     );
     await settles(
-      async () => (await getJson<{ items: unknown[] }>(`${q}/v1/stats/domains/top?window=hour&start=2020-12-16T07:00:00Z&limit=3`)).items,
+      async () => (await getJson<{ items: unknown[] }>(`${q}/v1/stats/domains/top?window=hour&start=${thisHour}:00:00Z`)).items,
       [
-        { domain: "C", requests: 8 },
-        { domain: "A", requests: 6 },
-        { domain: "B", requests: 4 },
+        { domain: "tally.dev", requests: 4 },
+        { domain: "example.com", requests: 3 },
       ],
-      "top domains of 2020-12-16T07",
+      "top domains of this hour",
     );
     await settles(
-      async () => (await getJson<{ items: unknown[] }>(`${q}/flows?hour=1`)).items,
-      [{ src_app: "foo", dest_app: "bar", vpc_id: "vpc-0", hour: 1, bytes_tx: 300, bytes_rx: 900 }],
+      async () => (await getJson<{ items: unknown[] }>(`${q}/v1/flows?hour=1`)).items,
+      [
+        { src_app: "api", dest_app: "db", vpc_id: "vpc-0", hour: 1, bytes_tx: 300, bytes_rx: 90000 },
+        { src_app: "web", dest_app: "api", vpc_id: "vpc-0", hour: 1, bytes_tx: 2000, bytes_rx: 10000 },
+      ],
       "flows of hour 1",
     );
-    await settles(async () => (await fetch(`${q}/v1/products/1`)).status, 200, "product 1");
-    expect(await getJson(`${q}/v1/products/1`)).toMatchObject({ id: 1, data: { id: 1, name: "kettle", price: "20.00" } });
+    await settles(async () => (await getJson<{ status: string }>(`${q}${upload}`)).status, "applied", `GET ${upload}`);
+    expect(await getJson(`${q}/v1/products/sku-2`)).toMatchObject({ id: "sku-2", data: { name: "mug", stock: 120 } });
     expect(Array.isArray(await getJson(`${q}/stats/minutes`))).toBe(true);
-    const dashboard = await fetch(`${q}/dashboard`);
-    expect([dashboard.status, dashboard.headers.get("content-type")]).toEqual([200, "text/html; charset=utf-8"]);
+    for (const [base, path] of [[q, "/dashboard"], [stack.ingestUrl, "/docs"], [q, "/docs"]] as const) {
+      const page = await fetch(`${base}${path}`);
+      expect([path, page.status, page.headers.get("content-type")]).toEqual([path, 200, "text/html; charset=utf-8"]);
+    }
   });
 });
 
