@@ -1,4 +1,15 @@
-import { buildOpenApi, type OperationSpec } from "@tally/shared/http";
+import {
+  buildOpenApi,
+  HttpError,
+  malformedJson,
+  payloadTooLarge,
+  serviceUnavailable,
+  tooManyRequests,
+  unsupportedMediaType,
+  validationFailed,
+  type FieldError,
+  type OperationSpec,
+} from "@tally/shared/http";
 import { counterSchema, flowSchema, messageSchema, productSchema } from "@tally/shared/schemas";
 import { z } from "zod";
 
@@ -6,16 +17,36 @@ import { z } from "zod";
 export const acceptedSchema = z.object({ accepted: z.int().min(1) }).meta({ id: "Accepted" });
 
 const JSON_TYPES = ["application/json"];
-const refusals = {
-  400: { description: "Malformed JSON, naming where" },
-  408: { description: "The body arrived slower than MIN_BODY_BYTES_PER_SECOND; nothing was accepted" },
-  409: { description: "A request with this Idempotency-Key is still being processed; see Retry-After" },
-  413: { description: "Body, item count or one item over a limit, naming it (from Content-Length before the body is read)" },
-  415: { description: "A body declared as something other than JSON, or compressed" },
-  422: { description: "Well-formed but invalid: every bad field named, by item index in a batch (at most 100); or an Idempotency-Key used for another request" },
-  429: { description: "Shedding load: a queue's backlog is over MAX_QUEUE_BACKLOG (products: too many uploads in progress); see Retry-After" },
-  503: { description: "Redis (or, for products, Postgres) is unreachable; nothing was accepted; see Retry-After" },
-};
+const MAX_BODY_BYTES = 5 * 1024 * 1024; // its default
+/**
+ * What every ingest POST may answer besides 202, each with a real problem as the example: `invalid`
+ * names a field of that route's own items, `tooLarge` the limit that route hits first.
+ */
+const refusals = (invalid: FieldError, tooLarge = `the body is over the limit of ${MAX_BODY_BYTES} bytes (MAX_BODY_BYTES)`): OperationSpec["responses"] => ({
+  400: { description: "Malformed JSON, naming where", example: malformedJson("the body is not valid JSON: Unexpected end of JSON input").toProblem() },
+  408: {
+    description: "The body arrived slower than MIN_BODY_BYTES_PER_SECOND; nothing was accepted",
+    example: new HttpError(408, "Request timeout", "the body arrived slower than 16384 bytes/s over 10000 ms (MIN_BODY_BYTES_PER_SECOND); nothing was accepted").toProblem(),
+  },
+  409: {
+    description: "A request with this Idempotency-Key is still being processed; see Retry-After",
+    example: new HttpError(409, "Conflict", "a request with this Idempotency-Key is still being processed; try again shortly").toProblem(),
+  },
+  413: { description: "Body, item count or one item over a limit, naming it (from Content-Length before the body is read)", example: payloadTooLarge(tooLarge).toProblem() },
+  415: { description: "A body declared as something other than JSON, or compressed", example: unsupportedMediaType("text/plain").toProblem() },
+  422: {
+    description: "Well-formed but invalid: every bad field named, by item index in a batch (at most 100); or an Idempotency-Key used for another request",
+    example: validationFailed([invalid]).toProblem(),
+  },
+  429: {
+    description: "Shedding load: a queue's backlog is over MAX_QUEUE_BACKLOG (products: too many uploads in progress); see Retry-After",
+    example: tooManyRequests("50012 jobs are waiting in the messages queue (over 50000); try again shortly").toProblem(),
+  },
+  503: {
+    description: "Redis (or, for products, Postgres) is unreachable; nothing was accepted; see Retry-After",
+    example: serviceUnavailable("the queue is not reachable; nothing was accepted, try again").toProblem(),
+  },
+});
 /** Every ingest POST takes one: the same key and request again gets the first answer, replayed. */
 const idempotencyKey = {
   "Idempotency-Key": {
@@ -25,7 +56,8 @@ const idempotencyKey = {
     schema: z.string().min(1).max(255),
   },
 };
-const accepted = (example: number) => ({ 202: { description: "Durably queued", schema: acceptedSchema, example: { accepted: example } } });
+const replayed = { "Idempotent-Replayed": { description: "`true` when this is the first answer to this Idempotency-Key, given again", schema: z.literal("true") } };
+const accepted = (example: number) => ({ 202: { description: "Durably queued", schema: acceptedSchema, example: { accepted: example }, headers: replayed } });
 
 const message = { customerId: 1, type: "A", amount: "0.012", uuid: "a596b362-08be-419f-8070-9c3055566e7c" };
 const flow = { src_app: "foo", dest_app: "bar", vpc_id: "vpc-0", bytes_tx: 100, bytes_rx: 300, hour: 1 };
@@ -38,7 +70,7 @@ const postCounters = (path: string): OperationSpec => ({
   description: "`timestamp` is Unix seconds (a number or a string of digits); every other key is a domain and its count.",
   headers: idempotencyKey,
   body: { schema: z.union([counterSchema, z.array(counterSchema)]), contentTypes: JSON_TYPES, example: { timestamp: 1608102631, A: 3, B: 4 } },
-  responses: { ...accepted(1), ...refusals },
+  responses: { ...accepted(1), ...refusals({ path: "[1].A", message: "must be a non-negative integer count" }) },
 });
 
 const postFlows = (path: string): OperationSpec => ({
@@ -49,7 +81,10 @@ const postFlows = (path: string): OperationSpec => ({
   description: "A JSON array of at most MAX_FLOWS_PER_REQUEST flows (413 above it).",
   headers: idempotencyKey,
   body: { schema: z.array(flowSchema), contentTypes: JSON_TYPES, example: [flow] },
-  responses: { ...accepted(1), ...refusals },
+  responses: {
+    ...accepted(1),
+    ...refusals({ path: "[0].bytes_tx", message: "must be an integer from 0 to 2^53-1" }, "more than 10000 flows: over the limit of 10000 per request (MAX_FLOWS_PER_REQUEST)"),
+  },
 });
 
 /** Every route of the ingest API, described from the schemas that validate it. */
@@ -62,7 +97,7 @@ export const ingestOperations: OperationSpec[] = [
     description: "One message, a JSON array of them, or NDJSON. Each uuid counts once, ever (within retention). Dated at acceptance, to the UTC hour.",
     headers: idempotencyKey,
     body: { schema: z.union([messageSchema, z.array(messageSchema)]), contentTypes: [...JSON_TYPES, "application/x-ndjson"], example: [message] },
-    responses: { ...accepted(1), ...refusals },
+    responses: { ...accepted(1), ...refusals({ path: "[0].amount", message: "must be digits with at most 15 before and 3 after the point" }) },
   },
   postCounters("/v1/counters"),
   postCounters("/api/events"),
@@ -79,7 +114,16 @@ export const ingestOperations: OperationSpec[] = [
       "The 202's `Location` is where the query API serves the upload's status.",
     headers: idempotencyKey,
     body: { schema: z.array(productSchema), contentTypes: JSON_TYPES, example: [{ id: 1, name: "kettle", price: "20.00" }] },
-    responses: { ...accepted(1), 403: { description: "An identical body was accepted less than the window ago" }, ...refusals },
+    responses: {
+      202: { ...accepted(1)[202], headers: { ...replayed, Location: { description: "Where the query API serves the upload's status", schema: z.string() } } },
+      403: {
+        description: "An identical body was accepted less than DEDUP_WINDOW_MS ago (`acceptedAt`, `refusedUntil` say when)",
+        example: new HttpError(403, "Duplicate body", "an identical body was accepted at 2026-11-23T13:00:00.000Z; it is refused until 2026-11-23T13:10:00.000Z", {
+          fields: { acceptedAt: "2026-11-23T13:00:00.000Z", refusedUntil: "2026-11-23T13:10:00.000Z" },
+        }).toProblem(),
+      },
+      ...refusals({ path: "[0].id", message: "is required" }, "a product is over the limit of 1048576 bytes (MAX_PRODUCT_BYTES), at byte 5242880"),
+    },
   },
 ];
 

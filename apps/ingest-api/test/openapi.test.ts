@@ -1,4 +1,5 @@
-import { listRoutes, openApiPath } from "@tally/shared/http";
+import { documentedResponses, listRoutes, openApiPath, problemSchema } from "@tally/shared/http";
+import { lintOpenApi, refsIn } from "@tally/testing/openapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestOperations, type ingestOpenApi } from "../src/openapi.js";
 import { startIngest, type Ingest } from "./ingest-harness.js";
@@ -16,6 +17,24 @@ describe("the ingest API's OpenAPI document", () => {
     const described = Object.entries(document.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
     const registered = listRoutes(ingest.app).map((r) => r.replace(/ (.*)$/, (_, p: string) => ` ${openApiPath(p)}`));
     expect(described.sort()).toEqual(registered);
+  });
+
+  it("passes Redocly's recommended rules with no error and no warning", async () => {
+    const document: unknown = await (await fetch(`${ingest.url}/openapi.json`)).json();
+    expect(await lintOpenApi(document)).toEqual([]);
+  });
+
+  it("keeps the named schemas in components/schemas, where every $ref points", async () => {
+    const document = (await (await fetch(`${ingest.url}/openapi.json`)).json()) as typeof ingestOpenApi;
+    expect(Object.keys(document.components.schemas).sort()).toEqual(["Accepted", "Problem"]);
+    const refs = new Set(refsIn(document.paths));
+    expect([...refs].sort()).toEqual(["#/components/schemas/Accepted", "#/components/schemas/Problem"]);
+  });
+
+  it.each(documentedResponses(ingestOperations).map((r) => [r.name, r] as const))("has an example answer for %s that its schema accepts (a problem with that status)", (_, response) => {
+    expect(response.example).toBeDefined();
+    expect(response.schema?.safeParse(response.example).error).toBeUndefined();
+    if (response.problem) expect(problemSchema.parse(response.example).status).toBe(response.status);
   });
 
   it.each(ingestOperations.filter((op) => op.body).map((op) => [`${op.method.toUpperCase()} ${op.path}`, op] as const))(

@@ -1,4 +1,5 @@
-import { buildOpenApi, type OperationSpec } from "@tally/shared/http";
+import { buildOpenApi, HttpError, notFound, serviceUnavailable, validationFailed, type FieldError, type OperationSpec } from "@tally/shared/http";
+import { MAX_PRODUCT_ID_LENGTH } from "@tally/shared/schemas";
 import { z } from "zod";
 import { seedTopResponse, topDomainsQuery, topDomainsResponse } from "./counters/top-domains.schema.js";
 import { dashboardSummaryResponse } from "./dashboard/dashboard.schema.js";
@@ -7,8 +8,11 @@ import { messagesStatsQuery, messagesStatsResponse } from "./messages/messages-s
 import { productParams, productResponse } from "./products/products.schema.js";
 import { uploadStatusResponse } from "./products/uploads.schema.js";
 
-const invalid = { 422: { description: "A parameter is invalid: each one named" } };
-const unavailable = { 503: { description: "Postgres is unreachable; see Retry-After" } };
+/** 422, with a real problem naming a parameter of the route as the example. */
+const invalid = (...errors: FieldError[]) => ({ 422: { description: "A parameter is invalid: each one named", example: validationFailed(errors).toProblem() } });
+const unavailable = {
+  503: { description: "Postgres is unreachable; see Retry-After", example: serviceUnavailable("the database is not reachable right now; try again").toProblem() },
+};
 
 const getFlows = (path: string): OperationSpec => ({
   method: "get",
@@ -23,7 +27,7 @@ const getFlows = (path: string): OperationSpec => ({
       schema: flowsPageResponse,
       example: { items: [{ src_app: "foo", dest_app: "bar", vpc_id: "vpc-0", hour: 1, bytes_tx: 300, bytes_rx: 900 }], total: 1, page: 1, size: 50, nextCursor: null, asOf: "2026-11-23T14:59:59.000Z", failedJobs: 0, failedJobsInHour: false },
     },
-    ...invalid,
+    ...invalid({ path: "size", message: "must be between 1 and 1000" }),
     ...unavailable,
   },
 });
@@ -60,7 +64,7 @@ export const queryOperations: OperationSpec[] = [
           failedJobs: 0,
         },
       },
-      ...invalid,
+      ...invalid({ path: "to", message: "must be after from" }),
       ...unavailable,
     },
   },
@@ -84,7 +88,7 @@ export const queryOperations: OperationSpec[] = [
           failedJobs: 0,
         },
       },
-      ...invalid,
+      ...invalid({ path: "start", message: "must be on a whole hour" }),
       ...unavailable,
     },
   },
@@ -106,8 +110,8 @@ export const queryOperations: OperationSpec[] = [
         schema: productResponse,
         example: { id: 1, data: { id: 1, name: "kettle" }, updatedAt: "2026-11-23T13:00:00.000Z" },
       },
-      404: { description: "No accepted body had this id" },
-      ...invalid,
+      404: { description: "No accepted body had this id", example: notFound('no product with id "sku-404"').toProblem() },
+      ...invalid({ path: "id", message: `must be at most ${MAX_PRODUCT_ID_LENGTH} characters` }),
       ...unavailable,
     },
   },
@@ -126,7 +130,7 @@ export const queryOperations: OperationSpec[] = [
         schema: uploadStatusResponse,
         example: { id: "0190c3a4-5e6f-7a8b-9c0d-1e2f3a4b5c6d", status: "applied", products: 2, acceptedAt: "2026-11-23T13:00:00.000Z", appliedAt: "2026-11-23T13:00:00.250Z", failedAt: null, reason: null },
       },
-      404: { description: "No accepted upload has this id" },
+      404: { description: "No accepted upload has this id", example: notFound('no accepted upload with id "0190c3a4-5e6f-7a8b-9c0d-1e2f3a4b5c6e"').toProblem() },
       ...unavailable,
     },
   },
@@ -166,20 +170,22 @@ export const queryOperations: OperationSpec[] = [
     method: "get",
     path: "/dashboard",
     tags: ["dashboard"],
+    open: true,
     summary: "A live dashboard: top domains, throughput and queue lag, refreshed every 5 s",
     description:
       "An HTML page whose script and style are served from `/dashboard/assets/`. Open even where API keys are set: it holds no data, " +
       "and asks for a key (kept in the tab's sessionStorage) when the JSON routes answer 401.",
-    responses: { 200: { description: "HTML" }, 503: { description: "The page's script has not been built (`pnpm build`)" } },
+    responses: {
+      200: { description: "HTML", schema: z.string(), mediaType: "text/html" },
+      503: {
+        description: "The page's script has not been built (`pnpm build`)",
+        example: new HttpError(503, "Dashboard not built", "the dashboard's script is missing: run `pnpm --filter @tally/query-api build`").toProblem(),
+      },
+    },
   },
 ];
 
 export const queryOpenApi = buildOpenApi(
   { title: "Tally query API", version: "1.0.0", description: "Read-only answers from the rollups." },
   queryOperations,
-);
-
-/** Every example response in the document, with the schema it must satisfy. */
-export const responseExamples = queryOperations.flatMap((op) =>
-  Object.entries(op.responses).flatMap(([status, r]) => (r.schema && r.example !== undefined ? [{ name: `${op.path} ${status}`, schema: r.schema as z.ZodType, example: r.example }] : [])),
 );

@@ -1,12 +1,16 @@
 import { createDb, type Database } from "@tally/shared/db";
-import { createMetricsRegistry, listRoutes, openApiPath } from "@tally/shared/http";
+import { createMetricsRegistry, documentedResponses, listRoutes, openApiPath, problemSchema } from "@tally/shared/http";
 import { createLogger } from "@tally/shared/logger";
 import { createTestDatabase, listen, type TestDatabase } from "@tally/testing";
+import { lintOpenApi, refsIn } from "@tally/testing/openapi";
 import type { Express } from "express";
 import type { Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.js";
-import { responseExamples, type queryOpenApi } from "../src/openapi.js";
+import { queryOperations, type queryOpenApi } from "../src/openapi.js";
+
+/** Every answer the document shows an example of (every problem has one), with its schema. */
+const examples = documentedResponses(queryOperations).filter((r) => r.problem || r.example !== undefined);
 
 let database: TestDatabase;
 let readOnly: Kysely<Database>;
@@ -35,12 +39,26 @@ describe("the query API's OpenAPI document", () => {
     expect(described.sort()).toEqual(registered.sort());
   });
 
-  it.each(responseExamples.map((e) => [e.name, e] as const))("has an example response for %s that its schema accepts", (_, { schema, example }) => {
-    expect(schema.safeParse(example).error).toBeUndefined();
+  it("passes Redocly's recommended rules with no error and no warning", async () => {
+    const document: unknown = await (await fetch(`${server.url}/openapi.json`)).json();
+    expect(await lintOpenApi(document)).toEqual([]);
+  });
+
+  it("keeps the named schemas in components/schemas, where every $ref points", async () => {
+    const document = (await (await fetch(`${server.url}/openapi.json`)).json()) as typeof queryOpenApi;
+    expect(Object.keys(document.components.schemas).sort()).toEqual(["Problem", "UploadStatus"]);
+    const refs = new Set(refsIn(document.paths));
+    expect([...refs].sort()).toEqual(["#/components/schemas/Problem", "#/components/schemas/UploadStatus"]);
+  });
+
+  it.each(examples.map((r) => [r.name, r] as const))("has an example answer for %s that its schema accepts (a problem with that status)", (_, response) => {
+    expect(response.example).toBeDefined();
+    expect(response.schema?.safeParse(response.example).error).toBeUndefined();
+    if (response.problem) expect(problemSchema.parse(response.example).status).toBe(response.status);
   });
 
   it("describes what the API really answers", async () => {
     const top = await (await fetch(`${server.url}/v1/stats/domains/top?window=hour`)).json();
-    expect(responseExamples.find((e) => e.name === "/v1/stats/domains/top 200")?.schema.parse(top)).toMatchObject({ items: [{ domain: "A", requests: 2 }] });
+    expect(examples.find((e) => e.name === "GET /v1/stats/domains/top 200")?.schema?.parse(top)).toMatchObject({ items: [{ domain: "A", requests: 2 }] });
   });
 });

@@ -1,6 +1,9 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { RequestHandler } from "express";
-import { HttpError } from "./problem.js";
+import { unauthorized } from "./problem.js";
+
+/** What a request without a key is told. */
+export const API_KEY_REQUIRED = "an API key is required: Authorization: Bearer <key>";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest();
 
@@ -16,11 +19,7 @@ export function requireApiKey(keys: readonly string[]): RequestHandler {
     const given = sha256(match?.[1] ?? "");
     let allowed = false;
     for (const digest of digests) allowed = timingSafeEqual(digest, given) || allowed;
-    if (!allowed) {
-      throw new HttpError(401, "Unauthorized", match ? "the API key is not valid" : "an API key is required: Authorization: Bearer <key>", {
-        headers: { "WWW-Authenticate": 'Bearer realm="tally"' },
-      });
-    }
+    if (!allowed) throw unauthorized(match ? "the API key is not valid" : API_KEY_REQUIRED);
     next();
   };
 }

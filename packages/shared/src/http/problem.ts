@@ -48,6 +48,9 @@ export const payloadTooLarge = (detail: string) => new HttpError(413, "Payload t
 export const unsupportedMediaType = (contentType: string) =>
   new HttpError(415, "Unsupported media type", `expected JSON or NDJSON, got ${JSON.stringify(contentType)}`);
 
+/** 401, with the challenge RFC 9110 asks for: `detail` says whether a key was missing or wrong. */
+export const unauthorized = (detail: string) => new HttpError(401, "Unauthorized", detail, { headers: { "WWW-Authenticate": 'Bearer realm="tally"' } });
+
 export const notFound = (detail: string) => new HttpError(404, "Not found", detail);
 
 export const methodNotAllowed = (method: string, allow: string[]) =>
