@@ -52,7 +52,7 @@ describe("the ingest API's OpenAPI document", () => {
     // Relative, so that behind the gateway /ingest/docs loads /ingest/openapi.json, not another API's.
     expect(page).not.toMatch(/(href|src|url)[=:]\s*"\//);
     const references = [...page.matchAll(/(?:href=|src=|url: )"([^"]+)"/g)].map((m) => m[1]!);
-    expect(references).toEqual(["docs/assets/swagger-ui.css", "docs/assets/swagger-ui-bundle.js", "openapi.json"]);
+    expect(references).toEqual(["docs/assets/favicon-32x32.png", "docs/assets/swagger-ui.css", "docs/assets/swagger-ui-bundle.js", "openapi.json"]);
     for (const reference of references) expect((await fetch(new URL(reference, `${ingest.url}/docs`))).status, reference).toBe(200);
   });
 });

@@ -1,6 +1,5 @@
 // The functions handed to page.evaluate run in the page: they are typed against the DOM.
 /// <reference lib="dom" />
-import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,16 +7,13 @@ import { createDb, type Database } from "@tally/shared/db";
 import { createMetricsRegistry } from "@tally/shared/http";
 import { createLogger } from "@tally/shared/logger";
 import { createTestDatabase, expectProblem, listen, type TestDatabase } from "@tally/testing";
+import { launchChromium, watchPage } from "@tally/testing/browser";
 import type { Kysely } from "kysely";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDashboard } from "../dashboard-ui/build.js";
 import { createApp } from "../src/app.js";
 
-/** Debian's Chromium (`apt-get install -y chromium`); TEST_CHROMIUM names another. */
-const CHROMIUM = process.env.TEST_CHROMIUM ?? "/usr/bin/chromium";
-// Without the background-networking flags Chromium calls home, which a closed network refuses.
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const SCREENSHOT = fileURLToPath(new URL("../../../docs/dashboard.png", import.meta.url));
 
 const NOW = Date.UTC(2026, 10, 23, 14, 54, 30); // last complete minute 14:53, hour 13:00
@@ -61,9 +57,7 @@ async function insertFixtures(db: Kysely<Database>): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`this test drives Chromium, which is not installed at ${CHROMIUM}: apt-get install -y chromium (or set TEST_CHROMIUM to another binary)`);
-  }
+  browser = await launchChromium();
   await buildDashboard();
   database = await createTestDatabase();
   await insertFixtures(database.db);
@@ -71,7 +65,6 @@ beforeAll(async () => {
   const deps = { db: readOnly, logger: createLogger("query-api", "silent"), clock: () => NOW };
   open = await listen(createApp({ ...deps, registry: createMetricsRegistry("query-api") }));
   locked = await listen(createApp({ ...deps, registry: createMetricsRegistry("query-api"), apiKeys: [KEY] }));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 });
 afterAll(async () => {
   await browser?.close();
@@ -80,16 +73,6 @@ afterAll(async () => {
   await readOnly?.destroy();
   await database?.drop();
 });
-
-/** Everything that went wrong in the page: console errors, uncaught exceptions, failed or refused requests. */
-function watch(page: Page): string[] {
-  const problems: string[] = [];
-  page.on("console", (m) => void (m.type() === "error" && problems.push(`console: ${m.text()}`)));
-  page.on("pageerror", (e) => void problems.push(`uncaught: ${e.message}`));
-  page.on("requestfailed", (r) => void problems.push(`failed: ${r.url()} ${r.failure()?.errorText ?? ""}`));
-  page.on("response", (r) => void (r.status() >= 400 && problems.push(`${r.status()}: ${r.url()}`)));
-  return problems;
-}
 
 /** How many pixels of a canvas have been drawn on. */
 const paintedPixels = (page: Page, selector: string) =>
@@ -103,7 +86,7 @@ const paintedPixels = (page: Page, selector: string) =>
 describe("GET /dashboard in Chromium", () => {
   it("draws the top domains, throughput and queue lag from the API, with no error and no failed request", async () => {
     const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
-    const problems = watch(page);
+    const problems = watchPage(page);
     await page.goto(`${open!.url}/dashboard`);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
 
@@ -142,7 +125,7 @@ describe("GET /dashboard where QUERY_API_KEYS is set", () => {
 
   it("asks for a key, then shows the numbers and keeps the key for the tab", async () => {
     const page = await browser!.newPage();
-    const problems = watch(page);
+    const problems = watchPage(page);
     await page.goto(`${locked!.url}/dashboard`);
     const input = page.getByLabel("API key");
     await input.waitFor({ state: "visible" });

@@ -233,6 +233,7 @@ export function documentedResponses(operations: readonly OperationSpec[]) {
 // Relative URLs, so the page works under a gateway's prefix too: /ingest/docs loads /ingest/openapi.json.
 const DOCS_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Tally API</title>
+<link rel="icon" type="image/png" href="docs/assets/favicon-32x32.png">
 <link rel="stylesheet" href="docs/assets/swagger-ui.css"></head>
 <body><div id="docs"></div>
 <script src="docs/assets/swagger-ui-bundle.js"></script>
