@@ -1,0 +1,3 @@
+import { tallyVitestConfig } from "../../vitest.shared.js";
+
+export default tallyVitestConfig();
