@@ -39,7 +39,12 @@ const IDLE_TIMEOUT_MS = 120_000;
 /** Problem documents are small; an answer bigger than this is cut, not buffered. */
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
-/** POSTs over kept-alive connections, at most `connections` at once; `close` frees them so the process can exit. */
+/**
+ * POSTs over kept-alive connections, at most `connections` at once; `close` frees them so the process can exit.
+ * node:http rather than @tally/client (fetch): a batch must stream a file with its Content-Length, stop
+ * sending when the API answers early, and know whether a failed request may have reached the API
+ * (`maybeSent`), which fetch's one "fetch failed" does not say. The shapes it reads are the client's types.
+ */
 export function createPoster(connections: number): { post: Post; close(): void } {
   const agents = {
     "http:": new http.Agent({ keepAlive: true, maxSockets: connections }),

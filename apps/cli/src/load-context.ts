@@ -1,3 +1,4 @@
+import type { IngestPaths } from "@tally/client";
 import type { Post } from "./http-post.js";
 import type { Kind, LoadOptions } from "./parse-args.js";
 import type { RetryBudget } from "./retry-policy.js";
@@ -17,12 +18,13 @@ export interface LoadContext {
   signal: AbortSignal;
 }
 
-const ROUTES: Record<Kind, string> = {
+// `satisfies`: each route is one the ingest API's OpenAPI document has.
+const ROUTES = {
   messages: "/v1/messages",
   counters: "/v1/counters",
   flows: "/v1/flows",
   products: "/v1/products",
-};
+} satisfies Record<Kind, keyof IngestPaths>;
 
 export function endpoint(options: LoadOptions): string {
   return `${options.url}${ROUTES[options.kind]}`;

@@ -1,14 +1,10 @@
+import type { Accepted, Problem as ProblemDocument } from "@tally/client";
 import { RequestFailed, type HttpAnswer, type Post, type PostRequest } from "./http-post.js";
 import type { Kind } from "./parse-args.js";
 import { backoffMs, retryDelayMs, type RetryBudget } from "./retry-policy.js";
 
-/** The parts of an RFC 9457 problem the summary shows. */
-export interface Problem {
-  status: number;
-  title: string;
-  detail: string;
-  errors: { path: string; message: string }[];
-}
+/** The parts of an RFC 9457 problem (the API's Problem schema) the summary shows, `errors` always there. */
+export type Problem = Pick<ProblemDocument, "status" | "title" | "detail"> & { errors: NonNullable<ProblemDocument["errors"]> };
 
 /**
  * What became of one batch. `accepted`: in, exactly once. `rejected`: refused (4xx), not in. `ambiguous`:
@@ -107,7 +103,7 @@ function ambiguous(reason: string): BatchOutcome {
 
 function acceptedCount(answer: HttpAnswer): number | undefined {
   try {
-    const accepted = (JSON.parse(answer.body) as { accepted?: unknown }).accepted;
+    const accepted = (JSON.parse(answer.body) as Partial<Record<keyof Accepted, unknown>>).accepted;
     return typeof accepted === "number" ? accepted : undefined;
   } catch {
     return undefined;
@@ -118,7 +114,7 @@ function acceptedCount(answer: HttpAnswer): number | undefined {
 export function readProblem(answer: HttpAnswer): Problem {
   const fallback = { status: answer.status, title: `HTTP ${answer.status}`, detail: answer.body.slice(0, 200).trim(), errors: [] };
   try {
-    const body = JSON.parse(answer.body) as Partial<Record<keyof Problem, unknown>>;
+    const body = JSON.parse(answer.body) as Partial<Record<keyof ProblemDocument, unknown>>;
     const errors = Array.isArray(body.errors)
       ? body.errors.filter((e): e is { path: string; message: string } => typeof e?.path === "string" && typeof e?.message === "string")
       : [];
