@@ -5,6 +5,7 @@ import { loadBatches } from "./load-batches.js";
 import type { LoadContext } from "./load-context.js";
 import { loadProducts } from "./load-products.js";
 import { parseArgs, USAGE, UsageError, type LoadOptions } from "./parse-args.js";
+import { checkSomethingListens, NothingListening } from "./preflight.js";
 import { startProgress, type ProgressMode, type ProgressOutput } from "./progress.js";
 import { RetryBudget } from "./retry-policy.js";
 import { formatSummary, Summary } from "./summary.js";
@@ -35,6 +36,13 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return 2;
   }
   if (!options.quiet) for (const note of options.notes) io.stderr.write(`tally: note: ${note}\n`);
+  try {
+    await checkSomethingListens(options.url);
+  } catch (error) {
+    if (!(error instanceof NothingListening)) throw error;
+    io.stderr.write(`tally: ${error.message}\n`);
+    return 2;
+  }
 
   const summary = new Summary(options.kind, options.file);
   summary.notes.push(...options.notes);

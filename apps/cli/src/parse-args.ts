@@ -54,7 +54,8 @@ Options:
   -h, --help           this text
 
 products: the whole file is one catalogue update, sent as one request body.
-Exit codes: 0 everything accepted, 1 something rejected, ambiguous or not sent, 2 usage error.`;
+Exit codes: 0 everything accepted, 1 something rejected, ambiguous or not sent, 2 usage error or nothing
+listening at --url.`;
 
 const DEFAULTS = { url: "http://127.0.0.1:3000", batch: 1000, batchBytes: 4 * 1024 * 1024, concurrency: 4, maxWait: "10m" };
 
