@@ -59,8 +59,14 @@ const idempotencyKey = {
 const replayed = { "Idempotent-Replayed": { description: "`true` when this is the first answer to this Idempotency-Key, given again", schema: z.literal("true") } };
 const accepted = (example: number) => ({ 202: { description: "Durably queued", schema: acceptedSchema, example: { accepted: example }, headers: replayed } });
 
-const message = { customerId: 1, type: "A", amount: "0.012", uuid: "a596b362-08be-419f-8070-9c3055566e7c" };
-const flow = { src_app: "foo", dest_app: "bar", vpc_id: "vpc-0", bytes_tx: 100, bytes_rx: 300, hour: 1 };
+// The payloads, named for the document (components/schemas), and so for @tally/client's types.
+const message = messageSchema.meta({ id: "Message" });
+const counter = counterSchema.meta({ id: "Counter" });
+const flow = flowSchema.meta({ id: "Flow" });
+const product = productSchema.meta({ id: "Product" });
+
+const messageExample = { customerId: 1, type: "A", amount: "0.012", uuid: "a596b362-08be-419f-8070-9c3055566e7c" };
+const flowExample = { src_app: "foo", dest_app: "bar", vpc_id: "vpc-0", bytes_tx: 100, bytes_rx: 300, hour: 1 };
 
 const postCounters = (path: string): OperationSpec => ({
   method: "post",
@@ -69,7 +75,7 @@ const postCounters = (path: string): OperationSpec => ({
   summary: "Count requests per domain at a second",
   description: "`timestamp` is Unix seconds (a number or a string of digits); every other key is a domain and its count.",
   headers: idempotencyKey,
-  body: { schema: z.union([counterSchema, z.array(counterSchema)]), contentTypes: JSON_TYPES, example: { timestamp: 1608102631, A: 3, B: 4 } },
+  body: { schema: z.union([counter, z.array(counter)]), contentTypes: JSON_TYPES, example: { timestamp: 1608102631, A: 3, B: 4 } },
   responses: { ...accepted(1), ...refusals({ path: "[1].A", message: "must be a non-negative integer count" }) },
 });
 
@@ -80,7 +86,7 @@ const postFlows = (path: string): OperationSpec => ({
   summary: "Add bytes per application pair and hour",
   description: "A JSON array of at most MAX_FLOWS_PER_REQUEST flows (413 above it).",
   headers: idempotencyKey,
-  body: { schema: z.array(flowSchema), contentTypes: JSON_TYPES, example: [flow] },
+  body: { schema: z.array(flow), contentTypes: JSON_TYPES, example: [flowExample] },
   responses: {
     ...accepted(1),
     ...refusals({ path: "[0].bytes_tx", message: "must be an integer from 0 to 2^53-1" }, "more than 10000 flows: over the limit of 10000 per request (MAX_FLOWS_PER_REQUEST)"),
@@ -96,7 +102,7 @@ export const ingestOperations: OperationSpec[] = [
     summary: "Record usage messages",
     description: "One message, a JSON array of them, or NDJSON. Each uuid counts once, ever (within retention). Dated at acceptance, to the UTC hour.",
     headers: idempotencyKey,
-    body: { schema: z.union([messageSchema, z.array(messageSchema)]), contentTypes: [...JSON_TYPES, "application/x-ndjson"], example: [message] },
+    body: { schema: z.union([message, z.array(message)]), contentTypes: [...JSON_TYPES, "application/x-ndjson"], example: [messageExample] },
     responses: { ...accepted(1), ...refusals({ path: "[0].amount", message: "must be digits with at most 15 before and 3 after the point" }) },
   },
   postCounters("/v1/counters"),
@@ -113,7 +119,7 @@ export const ingestOperations: OperationSpec[] = [
       "A product Postgres's jsonb would refuse (a `\\u0000` escape, an unpaired surrogate escape, a number numeric cannot hold, nesting past 1,000 levels) is a 422 naming it. " +
       "The 202's `Location` is where the query API serves the upload's status.",
     headers: idempotencyKey,
-    body: { schema: z.array(productSchema), contentTypes: JSON_TYPES, example: [{ id: 1, name: "kettle", price: "20.00" }] },
+    body: { schema: z.array(product), contentTypes: JSON_TYPES, example: [{ id: 1, name: "kettle", price: "20.00" }] },
     responses: {
       202: { ...accepted(1)[202], headers: { ...replayed, Location: { description: "Where the query API serves the upload's status", schema: z.string() } } },
       403: {

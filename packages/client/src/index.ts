@@ -7,6 +7,14 @@ export type { IngestPaths, QueryPaths };
 export type Problem = IngestComponents["schemas"]["Problem"];
 /** An ingest 202's body: how many events the request put on the queue. */
 export type Accepted = IngestComponents["schemas"]["Accepted"];
+/** A usage message, as `POST /v1/messages` takes it (one, or an array). */
+export type Message = IngestComponents["schemas"]["Message"];
+/** Requests per domain at a Unix second, as `POST /v1/counters` takes it. (The generated type reads `timestamp` as a number; the API also takes a string of digits.) */
+export type Counter = IngestComponents["schemas"]["Counter"];
+/** Bytes between two applications in an hour, as `POST /v1/flows` takes an array of them. */
+export type Flow = IngestComponents["schemas"]["Flow"];
+/** A catalogue entry, as `POST /v1/products` takes an array of them: an `id` and any other fields. */
+export type Product = IngestComponents["schemas"]["Product"];
 /** Where an accepted products upload stands (the query API's `GET /v1/products/uploads/{id}`). */
 export type UploadStatus = QueryComponents["schemas"]["UploadStatus"];
 

@@ -214,6 +214,13 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Message: {
+            customerId: number;
+            type: string;
+            amount: string;
+            /** Format: uuid */
+            uuid: string;
+        };
         Accepted: {
             accepted: number;
         };
@@ -226,6 +233,24 @@ export interface components {
                 path: string;
                 message: string;
             }[];
+        } & {
+            [key: string]: unknown;
+        };
+        Counter: {
+            timestamp: number | string;
+        } & {
+            [key: string]: number;
+        };
+        Flow: {
+            src_app: string;
+            dest_app: string;
+            vpc_id: string;
+            bytes_tx: number;
+            bytes_rx: number;
+            hour: number;
+        };
+        Product: {
+            id: string | number;
         } & {
             [key: string]: unknown;
         };
@@ -260,19 +285,7 @@ export interface operations {
                  *       }
                  *     ]
                  */
-                "application/json": {
-                    customerId: number;
-                    type: string;
-                    amount: string;
-                    /** Format: uuid */
-                    uuid: string;
-                } | {
-                    customerId: number;
-                    type: string;
-                    amount: string;
-                    /** Format: uuid */
-                    uuid: string;
-                }[];
+                "application/json": components["schemas"]["Message"] | components["schemas"]["Message"][];
                 /**
                  * @example [
                  *       {
@@ -283,19 +296,7 @@ export interface operations {
                  *       }
                  *     ]
                  */
-                "application/x-ndjson": {
-                    customerId: number;
-                    type: string;
-                    amount: string;
-                    /** Format: uuid */
-                    uuid: string;
-                } | {
-                    customerId: number;
-                    type: string;
-                    amount: string;
-                    /** Format: uuid */
-                    uuid: string;
-                }[];
+                "application/x-ndjson": components["schemas"]["Message"] | components["schemas"]["Message"][];
             };
         };
         responses: {
@@ -503,15 +504,7 @@ export interface operations {
                  *       "B": 4
                  *     }
                  */
-                "application/json": ({
-                    timestamp: number | string;
-                } & {
-                    [key: string]: number;
-                }) | ({
-                    timestamp: number | string;
-                } & {
-                    [key: string]: number;
-                })[];
+                "application/json": components["schemas"]["Counter"] | components["schemas"]["Counter"][];
             };
         };
         responses: {
@@ -719,15 +712,7 @@ export interface operations {
                  *       "B": 4
                  *     }
                  */
-                "application/json": ({
-                    timestamp: number | string;
-                } & {
-                    [key: string]: number;
-                }) | ({
-                    timestamp: number | string;
-                } & {
-                    [key: string]: number;
-                })[];
+                "application/json": components["schemas"]["Counter"] | components["schemas"]["Counter"][];
             };
         };
         responses: {
@@ -940,14 +925,7 @@ export interface operations {
                  *       }
                  *     ]
                  */
-                "application/json": {
-                    src_app: string;
-                    dest_app: string;
-                    vpc_id: string;
-                    bytes_tx: number;
-                    bytes_rx: number;
-                    hour: number;
-                }[];
+                "application/json": components["schemas"]["Flow"][];
             };
         };
         responses: {
@@ -1160,14 +1138,7 @@ export interface operations {
                  *       }
                  *     ]
                  */
-                "application/json": {
-                    src_app: string;
-                    dest_app: string;
-                    vpc_id: string;
-                    bytes_tx: number;
-                    bytes_rx: number;
-                    hour: number;
-                }[];
+                "application/json": components["schemas"]["Flow"][];
             };
         };
         responses: {
@@ -1377,11 +1348,7 @@ export interface operations {
                  *       }
                  *     ]
                  */
-                "application/json": ({
-                    id: string | number;
-                } & {
-                    [key: string]: unknown;
-                })[];
+                "application/json": components["schemas"]["Product"][];
             };
         };
         responses: {

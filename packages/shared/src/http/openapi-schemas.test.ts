@@ -19,8 +19,11 @@ describe("convertSchemas", () => {
     expect(convertSchemas([page]).of(page)).toMatchObject({ properties: { total: { type: "integer", minimum: 0 } } });
   });
 
-  it("refuses a named schema inside another, which would need a component it does not list", () => {
-    expect(() => convertSchemas([z.array(named)])).toThrow(/nested inside another/);
+  it("finds a named schema inside another, and refers to it there too", () => {
+    const body = z.union([named, z.array(named)]);
+    const schemas = convertSchemas([body]);
+    expect(Object.keys(schemas.components)).toEqual(["NamedForTest"]);
+    expect(schemas.of(body)).toEqual({ anyOf: [{ $ref: "#/components/schemas/NamedForTest" }, { type: "array", items: { $ref: "#/components/schemas/NamedForTest" } }] });
   });
 
   it("refuses an operation's own schema used inside another operation's, which would be a $ref to nothing", () => {

@@ -7,27 +7,29 @@ const INLINE = "__inline";
 
 type JsonSchema = Record<string, unknown>;
 
+/** How zod converts for a document. io "input": a query parameter is what a client sends (a string), not what the route parses it into. */
+const OPTIONS = { io: "input", unrepresentable: "any" } as const;
+
 /**
  * The JSON Schema of each of a document's zod schemas, converted together by zod in one pass over a
- * registry of the document's own. A schema named with `.meta({ id })` becomes `components[id]` and is
- * `{ $ref: "#/components/schemas/<id>" }` wherever it is used; every other schema is inline. (One
- * toJSONSchema per schema would put named ones in a `$defs` of each schema, and its `#/$defs/…`
- * refs resolve against the document's root, which has none.)
+ * registry of the document's own. A schema named with `.meta({ id })`, at the top of an operation's
+ * schema or anywhere inside it, becomes `components[id]` and is `{ $ref: "#/components/schemas/<id>" }`
+ * wherever it is used; every other schema is inline. (One toJSONSchema per schema would put named
+ * ones in a `$defs` of each, and their `#/$defs/…` refs resolve against the document's root, which has none.)
  */
 export function convertSchemas(schemas: Iterable<z.ZodType>): { of(schema: z.ZodType): JsonSchema; components: Record<string, JsonSchema> } {
   const registry = z.registry<{ id: string }>();
   const ids = new Map<z.ZodType, string>();
-  for (const schema of schemas) {
-    if (ids.has(schema)) continue;
-    const id = z.globalRegistry.get(schema)?.id ?? `${INLINE}${ids.size}`;
+  const add = (schema: z.ZodType, id: string) => {
+    if (ids.has(schema)) return;
     ids.set(schema, id);
     registry.add(schema, { id });
-  }
-  // io "input": a query parameter is what a client sends (a string), not what the route parses it into.
-  const converted = z.toJSONSchema(registry, { uri: (id) => `${COMPONENTS}${id}`, io: "input", unrepresentable: "any" }).schemas;
-  if (converted.__shared) {
-    throw new Error("a schema with an id of its own is nested inside another, or a schema is recursive: OpenAPI components here are the schemas operations use directly");
-  }
+  };
+  const used = [...schemas];
+  for (const schema of namedWithin(used)) add(schema, z.globalRegistry.get(schema)!.id!);
+  for (const schema of used) add(schema, `${INLINE}${ids.size}`);
+  const converted = z.toJSONSchema(registry, { ...OPTIONS, uri: (id) => `${COMPONENTS}${id}` }).schemas;
+  if (converted.__shared) throw new Error("a schema is recursive without an id: name it with .meta({ id }) so that it can refer to itself");
   const components: Record<string, JsonSchema> = {};
   const inline = new Map<string, JsonSchema>();
   for (const [id, schema] of Object.entries(converted)) {
@@ -48,4 +50,14 @@ export function convertSchemas(schemas: Iterable<z.ZodType>): { of(schema: z.Zod
     },
     components,
   };
+}
+
+/** Every schema with an id in the global registry (`.meta({ id })`) among `schemas` and inside them, found by letting zod walk them. */
+function namedWithin(schemas: readonly z.ZodType[]): Set<z.ZodType> {
+  const named = new Set<z.ZodType>();
+  const override = ({ zodSchema }: { zodSchema: unknown }) => {
+    if (z.globalRegistry.get(zodSchema as z.ZodType)?.id !== undefined) named.add(zodSchema as z.ZodType);
+  };
+  for (const schema of schemas) z.toJSONSchema(schema, { ...OPTIONS, override });
+  return named;
 }
