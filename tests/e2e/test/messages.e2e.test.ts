@@ -1,9 +1,13 @@
+import type { Message } from "@tally/client";
 import { eventually, startSystem, type System } from "@tally/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clientsOf, ok } from "./clients.js";
 
 let system: System;
+let api: ReturnType<typeof clientsOf>;
 beforeAll(async () => {
   system = await startSystem();
+  api = clientsOf(system);
 });
 afterAll(() => system.stop());
 
@@ -12,17 +16,18 @@ const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0
 /** The stats of every customer and type around today, through the query API. */
 function stats() {
   const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-  return system.getJson<{ items: { customerId: number; type: string; count: number; totalAmount: string }[]; asOf: string | null }>(
-    `/v1/stats/messages?from=${day(-1)}&to=${day(2)}&size=1000`,
-  );
+  return ok(api.query.GET("/v1/stats/messages", { params: { query: { from: day(-1), to: day(2), size: "1000" } } }));
 }
+
+/** POSTs messages through the client; the status it answered. */
+const postMessages = async (body: Message | Message[]) => (await api.ingest.POST("/v1/messages", { body })).response.status;
 
 describe("messages, end to end through the three processes", () => {
   it("shows a posted message in the stats, counting a repeated uuid once", async () => {
     const worker = await system.start("aggregator-worker");
-    expect((await system.post("/v1/messages", { customerId: 7, type: "A", amount: "0.012", uuid: uuid(1) })).status).toBe(202);
-    expect((await system.post("/v1/messages", [{ customerId: 7, type: "A", amount: "9.999", uuid: uuid(1).toUpperCase() }])).status).toBe(202);
-    expect((await system.post("/v1/messages", { customerId: 7, type: "A", amount: "0.024", uuid: uuid(2) })).status).toBe(202);
+    expect(await postMessages({ customerId: 7, type: "A", amount: "0.012", uuid: uuid(1) })).toBe(202);
+    expect(await postMessages([{ customerId: 7, type: "A", amount: "9.999", uuid: uuid(1).toUpperCase() }])).toBe(202);
+    expect(await postMessages({ customerId: 7, type: "A", amount: "0.024", uuid: uuid(2) })).toBe(202);
     const item = await eventually(async () => (await stats()).items.find((i) => i.customerId === 7 && i.count === 2));
     expect(item).toEqual({ customerId: 7, type: "A", count: 2, totalAmount: "0.036" });
     // The worker's watermark reaches the query API: the answer says up to when it is counted.
@@ -43,7 +48,7 @@ describe("messages, end to end through the three processes", () => {
       for (let after = 0; after < 5; posted++) {
         if (posted >= 500) throw new Error("the worker never showed a folded message");
         const batch = Array.from({ length: perRequest }, (_, i) => ({ customerId: 8, type: "T", amount: "0.001", uuid: uuid(1_000_000 + posted * perRequest + i) }));
-        expect((await system.post("/v1/messages", batch)).status).toBe(202);
+        expect(await postMessages(batch)).toBe(202);
         if (stopSent) after++;
       }
     })();

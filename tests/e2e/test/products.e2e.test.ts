@@ -1,38 +1,51 @@
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
+import type { Product } from "@tally/client";
 import { eventually, startSystem, type System } from "@tally/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-type Product = { id: string | number; data: Record<string, unknown>; updatedAt: string };
+import { clientsOf, ok } from "./clients.js";
 
 describe("products, end to end", () => {
   let system: System;
+  let api: ReturnType<typeof clientsOf>;
   beforeAll(async () => {
     system = await startSystem();
+    api = clientsOf(system);
     await system.start("aggregator-worker");
   });
   afterAll(() => system.stop());
 
-  const postProducts = (text: string) => fetch(`${system.ingestUrl}/v1/products`, { method: "POST", headers: { "content-type": "application/json" }, body: text });
+  const postProducts = (body: Product[]) => api.ingest.POST("/v1/products", { body });
+  const product = (id: string) => api.query.GET("/v1/products/{id}", { params: { path: { id } } });
 
   it("applies an accepted body, refuses it repeated, and lets a later body replace a product", async () => {
-    const first = JSON.stringify([{ id: 1, name: "kettle", price: "20.00" }, { id: "sku-2", name: "mug" }]);
-    expect((await postProducts(first)).status).toBe(202);
-    expect((await postProducts(first)).status).toBe(403);
-    const kettle = await eventually(async () => {
-      const res = await system.get("/v1/products/1");
-      return res.ok ? ((await res.json()) as Product) : undefined;
+    const first = [{ id: 1, name: "kettle", price: "20.00" }, { id: "sku-2", name: "mug" }];
+    const accepted = await postProducts(first);
+    expect([accepted.response.status, accepted.data]).toEqual([202, { accepted: 2 }]);
+    const refused = await postProducts(first);
+    expect([refused.response.status, refused.error?.title]).toEqual([403, "Duplicate body"]);
+
+    // The 202's Location is the upload's status in the query API.
+    const uploadId = /^\/v1\/products\/uploads\/([0-9a-f-]{36})$/.exec(accepted.response.headers.get("location") ?? "")?.[1];
+    expect(uploadId).toBeDefined();
+    const upload = await eventually(async () => {
+      const status = await ok(api.query.GET("/v1/products/uploads/{id}", { params: { path: { id: uploadId! } } }));
+      return status.status === "applied" ? status : undefined;
     });
+    expect(upload).toMatchObject({ id: uploadId, products: 2, failedAt: null, reason: null });
+
+    const kettle = await ok(product("1"));
     expect(kettle).toMatchObject({ id: 1, data: { id: 1, name: "kettle", price: "20.00" } });
 
-    expect((await postProducts(JSON.stringify([{ id: "1", name: "kettle", price: "18.00" }]))).status).toBe(202);
+    expect((await postProducts([{ id: "1", name: "kettle", price: "18.00" }])).response.status).toBe(202);
     const cheaper = await eventually(async () => {
-      const p = (await (await system.get("/v1/products/1")).json()) as Product;
+      const p = await ok(product("1"));
       return p.data.price === "18.00" ? p : undefined;
     });
     expect(cheaper.id).toBe("1");
     expect(Date.parse(cheaper.updatedAt)).toBeGreaterThan(Date.parse(kettle.updatedAt));
-    expect((await system.get("/v1/products/nope")).status).toBe(404);
+    const missing = await product("nope");
+    expect([missing.response.status, missing.error?.status]).toEqual([404, 404]);
   });
 });
 

@@ -1,15 +1,18 @@
 import { eventually, runSql, startSystem, type System } from "@tally/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clientsOf, ok } from "./clients.js";
 import { startPrimary, startStandby, type PrivatePostgres } from "./private-postgres.js";
 
 let primary: PrivatePostgres;
 let standby: PrivatePostgres;
 let system: System;
+let api: ReturnType<typeof clientsOf>;
 
 beforeAll(async () => {
   primary = await startPrimary();
   standby = await startStandby(primary);
   system = await startSystem({ databaseServerUrl: primary.url, queryDatabaseServerUrl: standby.url });
+  api = clientsOf(system);
   await system.start("aggregator-worker");
 }, 90_000);
 afterAll(async () => {
@@ -19,10 +22,10 @@ afterAll(async () => {
 });
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
-const post = (from: number, count: number) =>
-  system.post("/v1/messages", Array.from({ length: count }, (_, i) => ({ customerId: 9, type: "R", amount: "1", uuid: uuid(from + i) })));
+const post = async (from: number, count: number) =>
+  (await api.ingest.POST("/v1/messages", { body: Array.from({ length: count }, (_, i) => ({ customerId: 9, type: "R", amount: "1", uuid: uuid(from + i) })) })).response;
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-const stats = () => system.getJson<{ items: { count: number }[]; asOf: string | null }>(`/v1/stats/messages?from=${day(-1)}&to=${day(2)}&customerId=9`);
+const stats = () => ok(api.query.GET("/v1/stats/messages", { params: { query: { from: day(-1), to: day(2), customerId: "9" } } }));
 
 /** Runs a statement as superuser on the standby itself (replay control). */
 const onStandby = (statement: string) => runSql(standby.url, statement);
