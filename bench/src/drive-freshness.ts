@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { uuidSource } from "./bodies.js";
 import { httpRequest, keepAliveAgent } from "./http-client.js";
 import { Samples, summarize, type Latency } from "./stats.js";
+import { HOUR_MS } from "@tally/shared/time";
 
 /**
  * The freshness driver, its own process: posts single messages at a steady rate (open loop: on
@@ -35,7 +36,6 @@ export interface FreshnessResult {
 const SAMPLED_PER_SECOND = 25;
 const POLL_MS = 10;
 const GIVE_UP_MS = 15_000;
-const HOUR_MS = 3_600_000;
 
 export async function driveFreshness({ ingestUrl, queryUrl, rate, seconds, customerBase }: FreshnessInput): Promise<FreshnessResult> {
   const ingestAgent = keepAliveAgent(256);

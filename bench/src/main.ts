@@ -1,6 +1,6 @@
 import { loadavg } from "node:os";
 import { loadConfig } from "@tally/shared/config";
-import { MAX_EVENTS_PER_JOB } from "@tally/shared/queues";
+import { MAX_EVENTS_PER_JOB } from "@tally/shared/jobs";
 import type { BodyShape } from "./bodies.js";
 import { killChildren } from "./children.js";
 import { createDriver } from "./driver.js";

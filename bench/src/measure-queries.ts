@@ -3,6 +3,7 @@ import { httpRequest, keepAliveAgent } from "./http-client.js";
 import { DATASET } from "./load-dataset.js";
 import type { Sizes } from "./sizes.js";
 import { Samples, summarize, type Latency } from "./stats.js";
+import { HOUR_MS } from "@tally/shared/time";
 
 /**
  * Query latency over the loaded dataset, one route and shape at a time. Each case is driven by an
@@ -11,7 +12,6 @@ import { Samples, summarize, type Latency } from "./stats.js";
  * walk is sequential by nature: it runs here, following nextCursor page after page.
  */
 const CONNECTIONS = 2;
-const HOUR_MS = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export interface QueryResult {

@@ -1,15 +1,23 @@
 import { randomUUID } from "node:crypto";
-import { countNewCounterJobs, type DomainCountRow } from "@tally/aggregator-worker/dist/counters/counters.repository.js";
-import { countNewFlowJobs, type FlowRow } from "@tally/aggregator-worker/dist/flows/flows.repository.js";
-import type { LedgerJob } from "@tally/aggregator-worker/dist/job-ledger.js";
-import { countNewMessages, type MessageRow } from "@tally/aggregator-worker/dist/messages/messages.repository.js";
+import {
+  countNewCounterJobs,
+  countNewFlowJobs,
+  countNewMessages,
+  toDomainCountRows,
+  toFlowRows,
+  toMessageRows,
+  type BatchItem,
+} from "@tally/aggregator-worker/folds";
 import type { Database } from "@tally/shared/db";
+import type { CountersJob, FlowsJob, MessagesJob } from "@tally/shared/jobs";
+import { HOUR_MS } from "@tally/shared/time";
 import type { Kysely } from "kysely";
 import { counterAt, flowKey, messageKey, uuidSource } from "./bodies.js";
 
 /**
- * The ceiling the worker works under: its own ledger + rollup statements (imported from its build,
- * so they are exactly the deployed SQL), fed straight from this process — no HTTP, no queue. Batches
+ * The ceiling the worker works under: its own preparation and ledger + rollup statements (imported from
+ * the worker's public `folds` entry, so they are exactly the deployed code), fed straight from this
+ * process — no HTTP, no queue. Batches
  * are shaped like the worker's when it has a backlog, as in the batched phases: it holds
  * WORKER_CONCURRENCY jobs of up to MAX_EVENTS_PER_JOB events and folds them in one statement, one
  * batch at a time (its jobs complete only when their batch commits). The next batch is built here
@@ -55,59 +63,39 @@ export async function measureRawPostgres(db: Kysely<Database>, kind: RawKind, ba
 function batchMaker(kind: RawKind, base: number, { eventsPerJob, jobsPerBatch }: RawShape): () => Batch {
   const events = eventsPerJob * jobsPerBatch;
   let n = 0;
+  /** A batch as the worker holds it: `jobsPerBatch` jobs of `eventsPerJob` events each. */
+  const jobs = <T>(job: () => T): BatchItem<T>[] =>
+    Array.from({ length: jobsPerBatch }, () => ({ jobId: randomUUID(), data: job(), queuedAt: Date.now() }));
+  const each = <T>(event: () => T) => Array.from({ length: eventsPerJob }, event);
   if (kind === "messages") {
     const uuid = uuidSource();
-    const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000).toISOString();
+    const hour = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
     return () => {
-      const rows: MessageRow[] = Array.from({ length: events }, () => {
-        return { uuid: uuid(), ...messageKey(n++, base), amount: "1.250", hour };
-      });
+      const batch = jobs<MessagesJob>(() => ({ hour, messages: each(() => ({ ...messageKey(n++, base), amount: "1.250", uuid: uuid() })) }));
+      const rows = toMessageRows(batch.map((item) => item.data));
       return { events, run: (db) => countNewMessages(db, rows) };
     };
   }
   if (kind === "counters") {
     return () => {
-      const jobs: LedgerJob[] = [];
-      const rows = new Map<string, DomainCountRow>();
-      for (let j = 0; j < jobsPerBatch; j++) {
-        const jobId = randomUUID();
-        jobs.push({ jobId, queuedAt: Date.now() });
-        for (let c = 0; c < eventsPerJob; c++) {
+      const batch = jobs<CountersJob>(() => ({
+        counters: each(() => {
           const { timestamp, domains } = counterAt(n++, base);
-          const minute = timestamp - (timestamp % 60);
-          for (const domain of domains) {
-            // Pre-aggregated per job, minute and domain, as the worker's toDomainCountRows does.
-            const key = `${jobId} ${minute} ${domain}`;
-            const row = rows.get(key);
-            if (row) row.requests += 1n;
-            else rows.set(key, { jobId, minute, domain, requests: 1n });
-          }
-        }
-      }
-      const all = [...rows.values()];
-      return { events, run: (db) => countNewCounterJobs(db, jobs, all) };
+          return { timestamp, counts: domains.map((domain): [string, number] => [domain, 1]) };
+        }),
+      }));
+      const { jobs: ledger, rows } = toDomainCountRows(batch);
+      return { events, run: (db) => countNewCounterJobs(db, ledger, rows) };
     };
   }
   return () => {
-    const jobs: LedgerJob[] = [];
-    const rows = new Map<string, FlowRow>();
-    for (let j = 0; j < jobsPerBatch; j++) {
-      const jobId = randomUUID();
-      jobs.push({ jobId, queuedAt: Date.now() });
-      for (let f = 0; f < eventsPerJob; f++) {
+    const batch = jobs<FlowsJob>(() => ({
+      flows: each(() => {
         const { srcApp, destApp, vpcId } = flowKey(n++);
-        // Pre-aggregated per job and key, as the worker's toFlowRows does.
-        const key = `${jobId} ${srcApp} ${destApp} ${vpcId}`;
-        const row = rows.get(key);
-        if (row) {
-          row.bytesTx += 1n;
-          row.bytesRx += 2n;
-        } else {
-          rows.set(key, { jobId, hour: base, srcApp, destApp, vpcId, bytesTx: 1n, bytesRx: 2n });
-        }
-      }
-    }
-    const all = [...rows.values()];
-    return { events, run: (db) => countNewFlowJobs(db, jobs, all) };
+        return { src_app: srcApp, dest_app: destApp, vpc_id: vpcId, bytes_tx: 1, bytes_rx: 2, hour: base };
+      }),
+    }));
+    const { jobs: ledger, rows } = toFlowRows(batch);
+    return { events, run: (db) => countNewFlowJobs(db, ledger, rows) };
   };
 }

@@ -1,7 +1,7 @@
-import { createPartitionsAhead } from "@tally/aggregator-worker/dist/prune-expired.js";
-import { dropExpiredPartitions, ensurePartitions, timePartitionedTables } from "@tally/aggregator-worker/dist/partitions.js";
+import { createPartitionsAhead, dropExpiredPartitions, ensurePartitions, timePartitionedTables } from "@tally/aggregator-worker/partitions";
 import { loadConfig } from "@tally/shared/config";
-import { MAX_EVENTS_PER_JOB } from "@tally/shared/queues";
+import { MAX_EVENTS_PER_JOB } from "@tally/shared/jobs";
+import { DAY_MS } from "@tally/shared/time";
 import { createTestDatabase, type TestDatabase } from "@tally/testing";
 import { sql } from "kysely";
 import { measureRawPostgres, type RawKind } from "./measure-raw-postgres.js";
@@ -17,7 +17,6 @@ const quick = process.argv.includes("--quick");
 const FOLD_SECONDS = quick ? 2 : 10;
 const ROUNDS = quick ? 1 : 3;
 const EXPIRED_ROWS = quick ? 100_000 : 2_000_000;
-const DAY = 86_400_000;
 
 const config = loadConfig({ REDIS_URL: "redis://unused" });
 const databases: TestDatabase[] = [];
@@ -52,7 +51,7 @@ try {
   }
 
   // One expired day of minute rollups in each, beside the rows that stay.
-  const expiredDay = Date.now() - 10 * DAY;
+  const expiredDay = Date.now() - 10 * DAY_MS;
   const spec = timePartitionedTables(config).find((s) => s.table === "domain_minute")!;
   await ensurePartitions(partitioned.db, spec, expiredDay);
   for (const target of [plain, partitioned]) {
@@ -62,7 +61,7 @@ try {
       FROM generate_series(0, ${EXPIRED_ROWS - 1}) AS i`.execute(target.db);
     await sql`VACUUM ANALYZE domain_minute`.execute(target.db);
   }
-  const cutoff = new Date(Date.now() - config.COUNTER_MINUTE_RETENTION_DAYS * DAY);
+  const cutoff = new Date(Date.now() - config.COUNTER_MINUTE_RETENTION_DAYS * DAY_MS);
   let started = performance.now();
   const deleted = await sql`DELETE FROM domain_minute WHERE minute < ${cutoff}`.execute(plain.db);
   const deleteMs = performance.now() - started;

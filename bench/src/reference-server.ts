@@ -2,6 +2,7 @@ import { counterSchema, flowSchema, messageSchema, toCounterEvent } from "@tally
 import express, { type NextFunction, type Request, type Response } from "express";
 import pg from "pg";
 import { z } from "zod";
+import { HOUR_MS } from "@tally/shared/time";
 
 /**
  * The reference Tally is compared with: what a take-home would build. The same routes and the same
@@ -13,7 +14,6 @@ import { z } from "zod";
  * concurrent requests lock rollup rows in one order and do not deadlock (which would only add
  * 500s to the comparison, not speed).
  */
-const HOUR_MS = 3_600_000;
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 16, options: "-c TimeZone=UTC" });
 const app = express();
 app.use(express.json({ limit: "5mb", type: ["application/json", "application/x-www-form-urlencoded"] }));

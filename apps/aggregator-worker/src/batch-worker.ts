@@ -1,4 +1,4 @@
-import type { RedisConnection } from "@tally/shared/queues";
+import type { RedisConnection } from "@tally/shared/redis";
 import { isRetryableDbError } from "@tally/shared/db";
 import type { Logger } from "@tally/shared/logger";
 import { UnrecoverableError, Worker } from "bullmq";

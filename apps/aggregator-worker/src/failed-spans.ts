@@ -1,4 +1,5 @@
-import { countersJobSchema, flowsJobSchema, HOUR_MS, messagesJobSchema, QUEUE_NAMES } from "@tally/shared/queues";
+import { countersJobSchema, flowsJobSchema, messagesJobSchema, QUEUE_NAMES } from "@tally/shared/jobs";
+import { HOUR_MS } from "@tally/shared/time";
 import type { Queue } from "bullmq";
 
 /**

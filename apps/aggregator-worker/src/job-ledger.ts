@@ -1,4 +1,4 @@
-import { jobIdTime } from "@tally/shared/queues";
+import { jobIdTime } from "@tally/shared/jobs";
 import { sql, type RawBuilder } from "kysely";
 
 /** The per-job ledgers: for kinds whose events carry no id, a job counts once by its own id. */

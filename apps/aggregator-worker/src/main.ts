@@ -3,7 +3,7 @@ import { createDb } from "@tally/shared/db";
 import { buildOpenApi, createHttpApp, createHttpServer, createMetricsRegistry } from "@tally/shared/http";
 import { closeServer, listenOrExit, onShutdown } from "@tally/shared/lifecycle";
 import { createLogger } from "@tally/shared/logger";
-import { createRedisConnection } from "@tally/shared/queues";
+import { createRedisConnection } from "@tally/shared/redis";
 import { sql } from "kysely";
 import { createAdminBoard } from "./admin-board.js";
 import { startWorkers } from "./workers.js";

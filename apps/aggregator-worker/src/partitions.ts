@@ -1,8 +1,8 @@
 import type { Config } from "@tally/shared/config";
 import type { Database } from "@tally/shared/db";
 import { sql, type Kysely } from "kysely";
+import { DAY_MS } from "@tally/shared/time";
 
-const DAY_MS = 86_400_000;
 /**
  * How long partition DDL waits for a lock before giving up until the next pass. Creating or dropping a
  * partition locks the parent against everything, and queries queue behind a waiting lock: a short wait
@@ -14,7 +14,7 @@ const DAYS_AHEAD = 3;
 
 export type Span = "day" | "month";
 
-type Retention = Pick<Config, "COUNTER_MINUTE_RETENTION_DAYS" | "COUNTER_HOUR_RETENTION_DAYS" | "JOB_LEDGER_RETENTION_DAYS">;
+export type PartitionRetention = Pick<Config, "COUNTER_MINUTE_RETENTION_DAYS" | "COUNTER_HOUR_RETENTION_DAYS" | "JOB_LEDGER_RETENTION_DAYS">;
 
 /** A table partitioned by range of a timestamptz column (migration 0007), with its own DEFAULT partition. */
 export interface TimePartitioned {
@@ -25,7 +25,7 @@ export interface TimePartitioned {
   retentionDays: number | undefined;
 }
 
-export function timePartitionedTables(retention: Retention): TimePartitioned[] {
+export function timePartitionedTables(retention: PartitionRetention): TimePartitioned[] {
   return [
     { table: "domain_minute", column: "minute", span: "day", retentionDays: retention.COUNTER_MINUTE_RETENTION_DAYS },
     { table: "domain_hour", column: "hour", span: "month", retentionDays: retention.COUNTER_HOUR_RETENTION_DAYS },
@@ -147,4 +147,12 @@ export async function dropExpiredPartitions(db: Kysely<Database>, spec: TimePart
   }
   const late = await sql`DELETE FROM ${sql.table(`${spec.table}_default`)} WHERE ${sql.ref(spec.column)} < ${new Date(cutoff)}`.execute(db);
   return { dropped, lateRows: Number(late.numAffectedRows ?? 0) };
+}
+
+/** Creates the partitions of every time-partitioned table from now to a few periods ahead. */
+export async function createPartitionsAhead(db: Kysely<Database>, now: number, retention: PartitionRetention): Promise<string[]> {
+  const created: string[] = [];
+  // One table at a time: each creation briefly locks its table, and there is no hurry.
+  for (const spec of timePartitionedTables(retention)) created.push(...(await ensurePartitions(db, spec, now)));
+  return created;
 }

@@ -1,7 +1,8 @@
 import type { Config } from "@tally/shared/config";
 import type { Database } from "@tally/shared/db";
 import type { Logger } from "@tally/shared/logger";
-import { countersJobSchema, flowsJobSchema, messagesJobSchema, productsJobSchema, QUEUE_NAMES, type RedisConnection } from "@tally/shared/queues";
+import { countersJobSchema, flowsJobSchema, messagesJobSchema, productsJobSchema, QUEUE_NAMES } from "@tally/shared/jobs";
+import type { RedisConnection } from "@tally/shared/redis";
 import type { Registry } from "@tally/shared/http";
 import { Queue } from "bullmq";
 import type { Kysely } from "kysely";
@@ -13,7 +14,7 @@ import { createWorkerMetrics } from "./metrics.js";
 import { createBodyDigestRelease } from "./products/body-digests.js";
 import { foldProducts } from "./products/fold-products.js";
 import { startUploadSweep } from "./products/sweep-uploads.js";
-import { startPruning } from "./prune-expired.js";
+import { startUpkeep } from "./upkeep.js";
 import { startWatermarks } from "./watermarks.js";
 
 export interface WorkersDeps {
@@ -50,14 +51,14 @@ export function startWorkers({ config, db, connection, logger, registry }: Worke
     startBatchWorker({ ...common, queueName: QUEUE_NAMES.flows, schema: flowsJobSchema, fold: (items) => foldFlows(db, items) }),
     startBatchWorker({ ...common, queueName: QUEUE_NAMES.products, schema: productsJobSchema, fold: (items) => foldProducts(settle, items) }),
   ];
-  const stopPruning = startPruning(db, config, logger);
+  const stopUpkeep = startUpkeep(db, config, logger);
   const stopSweep = startUploadSweep(settle, logger);
   const stopWatermarks = startWatermarks(db, queues, logger);
   return {
     workers,
     queues,
     async close(): Promise<void> {
-      stopPruning();
+      stopUpkeep();
       stopWatermarks();
       await Promise.all([stopSweep(), ...workers.map((w) => w.close())]);
       await Promise.all(queues.map((q) => q.close()));

@@ -1,4 +1,4 @@
-import { newJobId } from "@tally/shared/queues";
+import { newJobId } from "@tally/shared/jobs";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { foldCounters } from "../src/counters/fold-counters.js";

@@ -14,7 +14,8 @@ import {
   timePartitionedTables,
   type TimePartitioned,
 } from "../src/partitions.js";
-import { createPartitionsAhead, pruneExpired } from "../src/prune-expired.js";
+import { createPartitionsAhead } from "../src/partitions.js";
+import { pruneExpired } from "../src/prune-expired.js";
 
 const DAY = 86_400_000;
 const RETENTION = {
@@ -22,6 +23,7 @@ const RETENTION = {
   COUNTER_MINUTE_RETENTION_DAYS: 7,
   COUNTER_HOUR_RETENTION_DAYS: 90,
   JOB_LEDGER_RETENTION_DAYS: 7,
+  PRODUCT_UPLOAD_RETENTION_DAYS: 7,
 };
 const SPECS = timePartitionedTables(RETENTION);
 const spec = (table: string): TimePartitioned => SPECS.find((s) => s.table === table)!;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createLogger } from "@tally/shared/logger";
-import { bodyDigestKey } from "@tally/shared/queues";
+import { bodyDigestKey } from "@tally/shared/redis";
 import { eventually } from "@tally/testing";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";

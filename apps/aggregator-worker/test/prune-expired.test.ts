@@ -24,6 +24,7 @@ describe("pruneExpired", () => {
       COUNTER_MINUTE_RETENTION_DAYS: 7,
       COUNTER_HOUR_RETENTION_DAYS: 90,
       JOB_LEDGER_RETENTION_DAYS: 7,
+      PRODUCT_UPLOAD_RETENTION_DAYS: 5,
     });
 
     expect(deleted.uuids).toBe(25_000);
@@ -33,7 +34,7 @@ describe("pruneExpired", () => {
 
   // Rows dated where no partition exists land in the DEFAULT partitions: these are the late rows that
   // retention deletes one by one. Whole partitions going is partitions.test.ts's business.
-  it("deletes late minute and hour rollups, job ids and applied uploads older than their retention, and nothing newer", async () => {
+  it("deletes late minute and hour rollups, job ids and ended uploads older than their retention, and nothing newer", async () => {
     const { db } = database;
     await db.insertInto("domain_minute").values([
       { minute: daysAgo(7.01), domain: "old", requests: "1" },
@@ -48,12 +49,15 @@ describe("pruneExpired", () => {
       { job_id: "kept", queued_at: daysAgo(1) },
     ]).execute();
     await db.insertInto("flow_job_ledger").values({ job_id: "old-flow-job", queued_at: daysAgo(8) }).execute();
-    // Accepted 30 days ago: applied long ago, applied yesterday, and never applied (kept, however old).
+    // Accepted 30 days ago, with uploads kept 5 days (job ids 7): applied or failed 6 days ago (gone),
+    // 4 days ago (kept), and never applied (kept, however old).
     const upload = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
     await db.insertInto("product_uploads").values([
-      { upload_id: upload(1), accepted_seq: 1, accepted_at: daysAgo(30), products: 0, applied_at: daysAgo(8) },
-      { upload_id: upload(2), accepted_seq: 2, accepted_at: daysAgo(30), products: 0, applied_at: daysAgo(1) },
+      { upload_id: upload(1), accepted_seq: 1, accepted_at: daysAgo(30), products: 0, applied_at: daysAgo(6) },
+      { upload_id: upload(2), accepted_seq: 2, accepted_at: daysAgo(30), products: 0, applied_at: daysAgo(4) },
       { upload_id: upload(3), accepted_seq: 3, accepted_at: daysAgo(30), products: 1, applied_at: null },
+      { upload_id: upload(4), accepted_seq: 4, accepted_at: daysAgo(30), products: 1, failed_at: daysAgo(6), failure: "x" },
+      { upload_id: upload(5), accepted_seq: 5, accepted_at: daysAgo(30), products: 1, failed_at: daysAgo(4), failure: "x" },
     ]).execute();
     await db.insertInto("product_staging").values({ upload_id: upload(3), first_position: 0, documents: '[{"id":"p"}]' }).execute();
 
@@ -62,9 +66,10 @@ describe("pruneExpired", () => {
       COUNTER_MINUTE_RETENTION_DAYS: 7,
       COUNTER_HOUR_RETENTION_DAYS: 90,
       JOB_LEDGER_RETENTION_DAYS: 7,
+      PRODUCT_UPLOAD_RETENTION_DAYS: 5,
     });
 
-    expect(deleted).toEqual({ uuids: 0, droppedPartitions: [], lateRows: 4, uploads: 1 });
+    expect(deleted).toEqual({ uuids: 0, droppedPartitions: [], lateRows: 4, uploads: 2 });
     const left = await sql<{ t: string; k: string }>`
       SELECT 'minute' AS t, domain AS k FROM domain_minute UNION ALL
       SELECT 'hour', domain FROM domain_hour UNION ALL
@@ -78,6 +83,7 @@ describe("pruneExpired", () => {
       { t: "staged", k: '[{"id":"p"}]' },
       { t: "upload", k: upload(2) },
       { t: "upload", k: upload(3) },
+      { t: "upload", k: upload(5) },
     ]);
   });
 });

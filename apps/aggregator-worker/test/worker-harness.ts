@@ -1,6 +1,7 @@
 import { createMetricsRegistry } from "@tally/shared/http";
 import { createLogger } from "@tally/shared/logger";
-import { createRedisConnection, defaultJobOptions, QUEUE_NAMES, type CountersJob, type FlowsJob, type MessagesJob, type ProductsJob } from "@tally/shared/queues";
+import { type CountersJob, defaultJobOptions, type FlowsJob, type MessagesJob, type ProductsJob, QUEUE_NAMES } from "@tally/shared/jobs";
+import { createRedisConnection } from "@tally/shared/redis";
 import { createTestDatabase, createTestRedis, eventually, testConfig } from "@tally/testing";
 import { Queue } from "bullmq";
 import { sql } from "kysely";

@@ -1,4 +1,4 @@
-import { MAX_EVENTS_PER_JOB } from "@tally/shared/queues";
+import { MAX_EVENTS_PER_JOB } from "@tally/shared/jobs";
 
 interface Waiter {
   resolve: () => void;

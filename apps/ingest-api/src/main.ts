@@ -3,7 +3,7 @@ import { createDb } from "@tally/shared/db";
 import { closeServer, listenOrExit, onShutdown } from "@tally/shared/lifecycle";
 import { createLogger } from "@tally/shared/logger";
 import { createHttpServer, createMetricsRegistry } from "@tally/shared/http";
-import { createRedisConnection } from "@tally/shared/queues";
+import { createRedisConnection } from "@tally/shared/redis";
 import { createApp } from "./app.js";
 import { createIdempotencyRecords, IDEMPOTENCY_LOCK_MS } from "./idempotency/idempotency-records.js";
 import { createBodyDigests } from "./products/body-digests.js";

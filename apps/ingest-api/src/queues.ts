@@ -1,19 +1,9 @@
-import { serviceUnavailable, tooManyRequests } from "@tally/shared/http";
+import { serviceUnavailable } from "@tally/shared/http";
 import type { Logger } from "@tally/shared/logger";
-import {
-  defaultJobOptions,
-  MAX_EVENTS_PER_JOB,
-  newJobId,
-  QUEUE_NAMES,
-  type CountersJob,
-  type FlowsJob,
-  type MessagesJob,
-  type ProductsJob,
-  type RedisConnection,
-} from "@tally/shared/queues";
+import { type CountersJob, defaultJobOptions, type FlowsJob, MAX_EVENTS_PER_JOB, type MessagesJob, newJobId, type ProductsJob, QUEUE_NAMES } from "@tally/shared/jobs";
+import type { RedisConnection } from "@tally/shared/redis";
 import type { CounterEvent, Flow, Message } from "@tally/shared/schemas";
 import { Queue } from "bullmq";
-import type { RequestHandler } from "express";
 import { createCoalescer } from "./coalescer.js";
 
 /** How long an enqueue (or another Redis call a request waits on) may take before the request gets 503 rather than waiting on a slow Redis. */
@@ -106,18 +96,6 @@ export function createIngestQueues(connection: RedisConnection, { prefix, logger
       clearInterval(poll);
       await Promise.all(all.map((q) => q.close()));
     },
-  };
-}
-
-/**
- * Refuses a request with 429 while its queue's backlog is over `maxBacklog`, before its body is read:
- * the workers are behind, and taking more would only fill Redis.
- */
-export function shedLoad(queues: IngestQueues, queue: Queue, maxBacklog: number): RequestHandler {
-  return (_req, _res, next) => {
-    const backlog = queues.backlog(queue);
-    if (backlog > maxBacklog) throw tooManyRequests(`${backlog} jobs are waiting in the ${queue.name} queue (over ${maxBacklog}); try again shortly`);
-    next();
   };
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { derivedJobId, idempotencyRecordKey } from "@tally/shared/queues";
+import { derivedJobId } from "@tally/shared/jobs";
+import { idempotencyRecordKey } from "@tally/shared/redis";
 import { expectProblem } from "@tally/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";

@@ -1,6 +1,7 @@
 import { createMetricsRegistry } from "@tally/shared/http";
 import { createLogger } from "@tally/shared/logger";
-import { createRedisConnection, type CountersJob, type FlowsJob, type MessagesJob } from "@tally/shared/queues";
+import type { CountersJob, FlowsJob, MessagesJob } from "@tally/shared/jobs";
+import { createRedisConnection } from "@tally/shared/redis";
 import { createDb } from "@tally/shared/db";
 import { createTestDatabase, createTestRedis, eventually, listen, testConfig, type TestDatabase } from "@tally/testing";
 import type { Job, Queue } from "bullmq";

@@ -1,5 +1,5 @@
 import type { Database } from "@tally/shared/db";
-import type { QueueName } from "@tally/shared/queues";
+import type { QueueName } from "@tally/shared/jobs";
 import type { Kysely } from "kysely";
 import { z } from "zod";
 

@@ -1,7 +1,7 @@
 import { isStorableText, STORABLE_TEXT } from "@tally/shared/schemas";
 import { z } from "zod";
+import { HOUR_MS } from "@tally/shared/time";
 
-const HOUR_MS = 3_600_000;
 const ISO_INSTANT =
   /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 

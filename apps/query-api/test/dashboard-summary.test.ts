@@ -1,7 +1,7 @@
 import { createDb, type Database } from "@tally/shared/db";
 import { createMetricsRegistry } from "@tally/shared/http";
 import { createLogger } from "@tally/shared/logger";
-import { QUEUE_NAMES } from "@tally/shared/queues";
+import { QUEUE_NAMES } from "@tally/shared/jobs";
 import { createTestDatabase, expectProblem, listen, type TestDatabase } from "@tally/testing";
 import type { Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

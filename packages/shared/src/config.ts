@@ -79,6 +79,8 @@ export const configSchema = z
     COUNTER_HOUR_RETENTION_DAYS: positiveInt.default(90),
     /** Days a folded job id is remembered; a job can only be redelivered while BullMQ still holds it (hours). */
     JOB_LEDGER_RETENTION_DAYS: positiveInt.default(7),
+    /** Days an applied or failed products upload keeps its row, and so its status at GET /v1/products/uploads/:id. */
+    PRODUCT_UPLOAD_RETENTION_DAYS: positiveInt.default(7),
     /** Bearer keys the ingest API and the query API accept; unset, they are open (health and metrics always are). */
     INGEST_API_KEYS: apiKeys,
     QUERY_API_KEYS: apiKeys,

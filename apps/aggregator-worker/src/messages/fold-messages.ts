@@ -1,5 +1,5 @@
 import type { Database } from "@tally/shared/db";
-import type { MessagesJob } from "@tally/shared/queues";
+import type { MessagesJob } from "@tally/shared/jobs";
 import type { Kysely } from "kysely";
 import type { FoldResult } from "../batch-worker.js";
 import { countNewMessages, type MessageRow } from "./messages.repository.js";

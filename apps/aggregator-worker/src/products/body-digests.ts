@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { bodyDigestKey, type RedisConnection } from "@tally/shared/queues";
+import { bodyDigestKey, type RedisConnection } from "@tally/shared/redis";
 
 interface ForgetCommand {
   forgetBodyDigest(key: string, uploadId: string): Promise<number>;

@@ -1,4 +1,4 @@
-import type { ProductsJob } from "@tally/shared/queues";
+import type { ProductsJob } from "@tally/shared/jobs";
 import type { BatchItem, FoldResult } from "../batch-worker.js";
 import { settleUpload, type SettleDeps } from "./settle-upload.js";
 

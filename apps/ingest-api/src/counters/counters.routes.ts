@@ -8,7 +8,8 @@ import { readValidItems } from "../body/validate-items.js";
 import type { IngestMetrics } from "../metrics.js";
 import { answerIngest, keyedJobIds } from "../idempotency/answer-ingest.js";
 import type { IdempotencyRecords } from "../idempotency/idempotency-records.js";
-import { shedLoad, type IngestQueues } from "../queues.js";
+import type { IngestQueues } from "../queues.js";
+import { shedLoad } from "../shed-load.js";
 
 export interface CountersRoutesDeps {
   queues: IngestQueues;

@@ -1,4 +1,4 @@
-import { derivedJobId } from "@tally/shared/queues";
+import { derivedJobId } from "@tally/shared/jobs";
 import type { Request, Response } from "express";
 import type { JobIds } from "../queues.js";
 import { bodyDigest, idempotencyKeyOf, requestFingerprint } from "./idempotency-key.js";

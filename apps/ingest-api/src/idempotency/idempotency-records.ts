@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { serviceUnavailable } from "@tally/shared/http";
-import type { RedisConnection } from "@tally/shared/queues";
-import { idempotencyRecordKey } from "@tally/shared/queues";
+import type { RedisConnection } from "@tally/shared/redis";
+import { idempotencyRecordKey } from "@tally/shared/redis";
 import { REDIS_ANSWER_TIMEOUT_MS, rejectAfter } from "../queues.js";
 
 /** An answer as kept for replays: what a retry with the same key gets again. */

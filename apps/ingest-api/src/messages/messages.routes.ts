@@ -1,5 +1,5 @@
 import { route } from "@tally/shared/http";
-import { HOUR_MS } from "@tally/shared/queues";
+import { HOUR_MS } from "@tally/shared/time";
 import { messageSchema } from "@tally/shared/schemas";
 import type { Router } from "express";
 import type { BodyLimits } from "../body/metered-body.js";
@@ -9,7 +9,8 @@ import { readValidItems } from "../body/validate-items.js";
 import type { IngestMetrics } from "../metrics.js";
 import { answerIngest, keyedJobIds } from "../idempotency/answer-ingest.js";
 import type { IdempotencyRecords } from "../idempotency/idempotency-records.js";
-import { shedLoad, type IngestQueues } from "../queues.js";
+import type { IngestQueues } from "../queues.js";
+import { shedLoad } from "../shed-load.js";
 
 export interface MessagesRoutesDeps {
   queues: IngestQueues;

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { HttpError, serviceUnavailable } from "@tally/shared/http";
-import { bodyDigestKey, type RedisConnection } from "@tally/shared/queues";
+import { bodyDigestKey, type RedisConnection } from "@tally/shared/redis";
 
 /** How long a claim may stay pending (its upload committing) before it is given up as dead. */
 const PENDING_TTL_MS = 60_000;

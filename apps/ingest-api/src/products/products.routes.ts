@@ -10,7 +10,8 @@ import { idempotencyKeyOf, requestFingerprint } from "../idempotency/idempotency
 import type { IdempotencyRecords, StoredAnswer } from "../idempotency/idempotency-records.js";
 import { claimKey, keepAnswer, keepRefusal, sendStored, type Answer, type KeyHold } from "../idempotency/respond-once.js";
 import type { IngestMetrics } from "../metrics.js";
-import { shedLoad, type IngestQueues } from "../queues.js";
+import type { IngestQueues } from "../queues.js";
+import { shedLoad } from "../shed-load.js";
 import type { BodyDigests } from "./body-digests.js";
 import { readProducts } from "./read-products.js";
 import { acceptedProducts, insertUpload, markAccepted, stageProducts } from "./staging.repository.js";

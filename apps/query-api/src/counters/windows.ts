@@ -1,6 +1,8 @@
+import { HOUR_MS, MINUTE_MS } from "@tally/shared/time";
+
 export type WindowKind = "minute" | "hour";
 
-export const WINDOW_MS: Record<WindowKind, number> = { minute: 60_000, hour: 3_600_000 };
+export const WINDOW_MS: Record<WindowKind, number> = { minute: MINUTE_MS, hour: HOUR_MS };
 
 /**
  * The last window that has ended by `now`: at 14:54:30 the minute is 14:53:00–14:54:00 and the hour

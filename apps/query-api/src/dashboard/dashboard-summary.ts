@@ -1,5 +1,5 @@
 import type { Database } from "@tally/shared/db";
-import { QUEUE_NAMES } from "@tally/shared/queues";
+import { QUEUE_NAMES } from "@tally/shared/jobs";
 import type { Kysely } from "kysely";
 import type { z } from "zod";
 import { lastCompleteWindowStart, WINDOW_MS } from "../counters/windows.js";

@@ -1,5 +1,5 @@
 import type { Database } from "@tally/shared/db";
-import { HOUR_MS } from "@tally/shared/queues";
+import { HOUR_MS } from "@tally/shared/time";
 import type { Kysely } from "kysely";
 import type { MessagesStatsQuery } from "./messages-stats.schema.js";
 

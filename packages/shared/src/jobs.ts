@@ -1,9 +1,11 @@
-import { createHash } from "node:crypto";
 import type { DefaultJobOptions } from "bullmq";
-import { Cluster, Redis } from "ioredis";
 import { z } from "zod";
 import { flowSchema } from "./schemas/flows.schema.js";
 import { messageSchema } from "./schemas/messages.schema.js";
+import { HOUR_MS } from "./time.js";
+
+// What ingest puts on the queues and the worker takes off them: the contract between the two, and
+// the names the query API reads freshness by. Types only from bullmq: importing this loads no queue code.
 
 export { derivedJobId, jobIdTime, newJobId } from "./job-id.js";
 
@@ -18,9 +20,6 @@ export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
 /** The most events ingest puts into one job: many per job is what makes BullMQ fast (NOTES: ~1k). */
 export const MAX_EVENTS_PER_JOB = 1000;
-
-/** One hour in milliseconds: messages are dated, and rolled up, to the UTC hour of their acceptance. */
-export const HOUR_MS = 3_600_000;
 
 /**
  * `messages` job: messages accepted during the UTC hour starting at `hour` (epoch ms), from one or
@@ -72,41 +71,3 @@ export const defaultJobOptions: DefaultJobOptions = {
   removeOnComplete: { age: 3600, count: 10_000 },
   removeOnFail: { age: 7 * 24 * 3600, count: 100_000 },
 };
-
-/** A connection to one Redis, or to a Redis Cluster. */
-export type RedisConnection = Redis | Cluster;
-
-/**
- * A Redis connection for one role. Producers fail fast while Redis is away (so a request gets 503
- * instead of hanging); workers wait and retry forever, as BullMQ requires. With `cluster`, `url` is
- * one node of a Redis Cluster and the others are discovered from it.
- */
-export function createRedisConnection(url: string, role: "producer" | "worker", { cluster = false } = {}): RedisConnection {
-  const options =
-    role === "producer"
-      ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 }
-      : { maxRetriesPerRequest: null, enableReadyCheck: true };
-  if (!cluster) return new Redis(url, options);
-  const { hostname, port, username, password } = new URL(url);
-  return new Cluster([{ host: hostname, port: Number(port || 6379) }], {
-    redisOptions: { ...options, username: username || undefined, password: password || undefined },
-    enableOfflineQueue: role !== "producer",
-    enableReadyCheck: true,
-  });
-}
-
-/**
- * The Redis key under which a products body's digest is recorded. Its own hash tag (the digest)
- * spreads the records over a cluster's slots instead of piling them onto the queues' slot.
- */
-export function bodyDigestKey(prefix: string, digest: string): string {
-  return `${prefix.replaceAll(/[{}]/g, "")}:products:digest:{${digest}}`;
-}
-
-/**
- * The Redis key under which an idempotency key's record is kept. Its own hash tag (a digest of the
- * client's key, which may hold any printable character) spreads the records over a cluster's slots.
- */
-export function idempotencyRecordKey(prefix: string, idempotencyKey: string): string {
-  return `${prefix.replaceAll(/[{}]/g, "")}:idempotency:{${createHash("sha256").update(idempotencyKey).digest("hex")}}`;
-}

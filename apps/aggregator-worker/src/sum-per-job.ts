@@ -1,0 +1,28 @@
+import type { BatchItem } from "./batch-worker.js";
+import { ledgerJob, type LedgerJob } from "./job-ledger.js";
+
+/**
+ * Pre-aggregates a batch of job-ledgered events (counters, flows): rows with the same key are summed,
+ * but only within one job, since the ledger decides per job which are new, and each job is taken once
+ * however often the batch holds it. `spread` hands each of a job's events to `sum` as a row and its
+ * key; `add` adds one row into another of the same key.
+ */
+export function sumPerJob<T, Row>(
+  items: readonly BatchItem<T>[],
+  spread: (data: T, jobId: string, sum: (key: string, row: Row) => void) => void,
+  add: (into: Row, row: Row) => void,
+): { jobs: LedgerJob[]; rows: Row[] } {
+  const rows = new Map<string, Row>();
+  const jobs = new Map<string, LedgerJob>();
+  for (const { jobId, data, queuedAt } of items) {
+    if (jobs.has(jobId)) continue;
+    jobs.set(jobId, ledgerJob({ jobId, queuedAt }));
+    spread(data, jobId, (key, row) => {
+      const jobKey = `${jobId}\u0000${key}`;
+      const existing = rows.get(jobKey);
+      if (existing) add(existing, row);
+      else rows.set(jobKey, row);
+    });
+  }
+  return { jobs: [...jobs.values()], rows: [...rows.values()] };
+}
