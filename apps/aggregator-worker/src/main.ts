@@ -1,11 +1,10 @@
 import { loadConfigOrExit } from "@tally/shared/config";
 import { createDb } from "@tally/shared/db";
-import { buildOpenApi, createHttpApp, createHttpServer, createMetricsRegistry } from "@tally/shared/http";
+import { createHttpApp, createHttpServer, createMetricsRegistry } from "@tally/shared/http";
 import { closeServer, listenOrExit, onShutdown } from "@tally/shared/lifecycle";
 import { createLogger } from "@tally/shared/logger";
 import { createRedisConnection } from "@tally/shared/redis";
 import { sql } from "kysely";
-import { createAdminBoard } from "./admin-board.js";
 import { startWorkers } from "./workers.js";
 
 const config = loadConfigOrExit(process.env);
@@ -23,7 +22,6 @@ const app = createHttpApp({
   readiness: { redis: () => connection.ping(), postgres: () => sql`select 1`.execute(db) },
   stopping: () => stopping,
   routes: () => {},
-  openApi: buildOpenApi({ title: "Tally aggregator worker", version: "1.0.0", description: "Health and metrics of a worker." }, []),
 });
 const server = createHttpServer(app, logger);
 await listenOrExit(server, config.WORKER_PORT, logger, "the worker's metrics server");
@@ -32,7 +30,11 @@ logger.info({ address: server.address() }, "worker metrics listening");
 // Only once the port is ours: a process that is about to exit must not have taken jobs.
 const workers = startWorkers({ config, db, connection, logger, registry });
 logger.info({ concurrency: config.WORKER_CONCURRENCY, prefix: config.QUEUE_PREFIX }, "aggregator worker started");
-const admin = config.ADMIN_PORT === undefined ? undefined : createHttpServer(createAdminBoard(workers.queues, config.ADMIN_ALLOW_ACTIONS), logger);
+// bull-board (and its UI's files) is loaded only where the dashboard is asked for.
+const admin =
+  config.ADMIN_PORT === undefined
+    ? undefined
+    : createHttpServer((await import("./admin-board.js")).createAdminBoard(workers.queues, config.ADMIN_ALLOW_ACTIONS), logger);
 if (admin) {
   await listenOrExit(admin, config.ADMIN_PORT!, logger, "the queue dashboard");
   logger.info({ port: config.ADMIN_PORT, actions: config.ADMIN_ALLOW_ACTIONS }, "queue dashboard at /admin/queues");

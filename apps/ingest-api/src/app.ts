@@ -1,3 +1,5 @@
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
 import type { Config } from "@tally/shared/config";
 import type { Database } from "@tally/shared/db";
 import type { Logger } from "@tally/shared/logger";
@@ -15,6 +17,10 @@ import type { BodyDigests } from "./products/body-digests.js";
 import { productsRoutes } from "./products/products.routes.js";
 import { createUploadSlots } from "./products/upload-slots.js";
 import type { IngestQueues } from "./queues.js";
+
+// The docs page's files, served as they are from swagger-ui-dist: resolved, never loaded (a browser bundle).
+const require = createRequire(import.meta.url);
+const swaggerUiAssets = dirname(require.resolve("swagger-ui-dist/package.json"));
 
 export interface IngestAppDeps {
   config: Config;
@@ -48,7 +54,7 @@ export function createApp({ config, queues, db, digests, records, logger, regist
     stopping,
     otherApi: { name: "query", port: config.QUERY_PORT },
     apiKeys: config.INGEST_API_KEYS,
-    openApi: ingestOpenApi,
+    docs: { document: ingestOpenApi, swaggerUiAssets },
     routes: (router) => {
       const metrics = createIngestMetrics(registry, queues);
       router.use(metrics.countRejections);

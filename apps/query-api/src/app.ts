@@ -1,3 +1,5 @@
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
 import type { Database } from "@tally/shared/db";
 import { createHttpApp, type Registry } from "@tally/shared/http";
 import type { Logger } from "@tally/shared/logger";
@@ -10,6 +12,10 @@ import { messagesRoutes } from "./messages/messages.routes.js";
 import { queryOpenApi } from "./openapi.js";
 import { productsRoutes } from "./products/products.routes.js";
 import { uploadsRoutes } from "./products/uploads.routes.js";
+
+// The docs page's files, served as they are from swagger-ui-dist: resolved, never loaded (a browser bundle).
+const require = createRequire(import.meta.url);
+const swaggerUiAssets = dirname(require.resolve("swagger-ui-dist/package.json"));
 
 export interface QueryAppDeps {
   /** A read-only handle: every transaction is read-only. */
@@ -35,7 +41,7 @@ export function createApp({ db, logger, registry, clock, apiKeys, stopping, inge
     apiKeys,
     stopping,
     otherApi: { name: "ingest", port: ingestPort },
-    openApi: queryOpenApi,
+    docs: { document: queryOpenApi, swaggerUiAssets },
     routes: (router) => {
       messagesRoutes(router, db);
       topDomainsRoutes(router, db, clock);

@@ -24,7 +24,6 @@ beforeAll(async () => {
     registry: createMetricsRegistry("test"),
     readiness: {},
     apiKeys: [OTHER, KEY],
-    openApi: {},
     routes: (router) => router.get("/v1/thing", (_req, res) => void res.json({ ok: true })),
   });
   server = createServer(app);

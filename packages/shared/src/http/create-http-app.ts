@@ -5,7 +5,7 @@ import { pinoHttp } from "pino-http";
 import type { Registry } from "prom-client";
 import { requireApiKey } from "./api-keys.js";
 import { httpMetrics } from "./metrics.js";
-import { docsRoutes } from "./openapi.js";
+import { docsRoutes, type Docs } from "./openapi.js";
 import { isRetryableDbError } from "../db/errors.js";
 import { HttpError, notFound, serviceUnavailable } from "./problem.js";
 import { route } from "./route.js";
@@ -22,8 +22,8 @@ export interface HttpAppOptions {
   publicRoutes?: (router: Router) => void;
   /** Bearer keys required for every route but health, metrics and docs; none means open. */
   apiKeys?: readonly string[];
-  /** The app's OpenAPI document, served at /openapi.json and /docs. */
-  openApi: unknown;
+  /** The app's OpenAPI document, served at /openapi.json and rendered at /docs; none for the worker. */
+  docs?: Docs;
   /** True once the process is shutting down: `/readyz` then answers 503 whatever its dependencies say. */
   stopping?: () => boolean;
   /** The other API: a 404 for one of its routes says where to send it. */
@@ -37,7 +37,7 @@ const READINESS_TIMEOUT_MS = 1000;
  * The express app every Tally API shares: request ids, request logs, metrics, health routes,
  * problem+json errors, 404 and 405. Builds only: no port, no connection of its own.
  */
-export function createHttpApp({ logger, registry, readiness, routes, publicRoutes, apiKeys = [], openApi, stopping = () => false, otherApi }: HttpAppOptions): Express {
+export function createHttpApp({ logger, registry, readiness, routes, publicRoutes, apiKeys = [], docs, stopping = () => false, otherApi }: HttpAppOptions): Express {
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
@@ -77,7 +77,7 @@ export function createHttpApp({ logger, registry, readiness, routes, publicRoute
       res.type(registry.contentType).send(await registry.metrics());
     },
   });
-  docsRoutes(router, openApi);
+  if (docs) docsRoutes(router, docs);
   publicRoutes?.(router);
   app.use(router);
 

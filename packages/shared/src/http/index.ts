@@ -7,5 +7,5 @@ export * from "./problem.js";
 export { route } from "./route.js";
 export { formatPath, parseOrThrow, toFieldErrors } from "./validation.js";
 export type { Registry } from "prom-client";
-export { buildOpenApi, commonOperations, docsRoutes, documentedResponses, openApiPath, problemSchema, type OperationSpec, type ResponseSpec } from "./openapi.js";
+export { buildOpenApi, commonOperations, documentedResponses, type Docs, openApiPath, problemSchema, type OperationSpec, type ResponseSpec } from "./openapi.js";
 export { listRoutes } from "./list-routes.js";

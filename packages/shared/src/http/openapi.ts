@@ -1,5 +1,3 @@
-import { createRequire } from "node:module";
-import { dirname } from "node:path";
 import express, { type Router } from "express";
 import { z } from "zod";
 import { API_KEY_REQUIRED } from "./api-keys.js";
@@ -239,11 +237,16 @@ const DOCS_PAGE = `<!doctype html>
 <script src="docs/assets/swagger-ui-bundle.js"></script>
 <script>window.ui = SwaggerUIBundle({ url: "openapi.json", dom_id: "#docs" });</script></body></html>`;
 
+/** An API's document, and where the files of the Swagger UI page that renders it are. */
+export interface Docs {
+  document: unknown;
+  /** The directory of swagger-ui-dist, whose files are served as they are: no CDN at run time. */
+  swaggerUiAssets: string;
+}
+
 /** Serves the document at `/openapi.json` and a Swagger UI page at `/docs`, all from local files. */
-export function docsRoutes(router: Router, document: unknown): void {
+export function docsRoutes(router: Router, { document, swaggerUiAssets }: Docs): void {
   route(router, "/openapi.json", { get: (_req, res) => void res.json(document) });
   route(router, "/docs", { get: (_req, res) => void res.type("html").send(DOCS_PAGE) });
-  // swagger-ui-dist ships the page's assets as plain files: served from node_modules, no CDN at run time.
-  const assets = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist"));
-  router.use("/docs/assets", express.static(assets, { index: false }));
+  router.use("/docs/assets", express.static(swaggerUiAssets, { index: false }));
 }
