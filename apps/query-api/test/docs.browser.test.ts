@@ -31,7 +31,8 @@ afterAll(async () => {
 
 const documented = Object.entries(queryOpenApi.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`));
 
-describe("the query API's /docs in Chromium", () => {
+// Chromium renders every operation of Swagger UI: seconds on a quiet machine, far more on a busy one.
+describe("the query API's /docs in Chromium", { timeout: 90_000 }, () => {
   it("lists every operation, resolves every schema, and shows no error", async () => {
     const page = await browser!.newPage();
     const problems = watchPage(page);
