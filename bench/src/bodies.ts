@@ -19,10 +19,10 @@ export interface BodyShape {
 
 /** Customers per messages phase × 4 types: the distinct rollup keys a phase touches. */
 export const MESSAGE_CUSTOMERS = 1_000;
-export const MESSAGE_TYPES = ["A", "B", "C", "D"] as const;
+const MESSAGE_TYPES = ["A", "B", "C", "D"] as const;
 /** Counters: domains in the pool, domains per counter, seconds the timestamps spread over. */
-export const COUNTER_DOMAINS = 1_000;
-export const DOMAINS_PER_COUNTER = 3;
+const COUNTER_DOMAINS = 1_000;
+const DOMAINS_PER_COUNTER = 3;
 export const COUNTER_SPREAD_SECONDS = 600;
 const FLOW_APPS = 50;
 const FLOW_VPCS = 4;

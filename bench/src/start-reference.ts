@@ -23,5 +23,3 @@ export async function startReference() {
   }
   return { url, db: database.db, stop };
 }
-
-export type Reference = Awaited<ReturnType<typeof startReference>>;

@@ -64,5 +64,3 @@ export async function startBenchSystem(extraEnv: Record<string, string>) {
     throw error;
   }
 }
-
-export type BenchSystem = Awaited<ReturnType<typeof startBenchSystem>>;

@@ -1,12 +1,13 @@
 import { extname } from "node:path";
 import { parseArgs as parseNodeArgs } from "node:util";
+import { CONFIG_DEFAULTS } from "@tally/shared/config";
 
-export const KINDS = ["messages", "counters", "flows", "products"] as const;
+const KINDS = ["messages", "counters", "flows", "products"] as const;
 export type Kind = (typeof KINDS)[number];
 export type FileFormat = "ndjson" | "json";
 
 /** The ingest API refuses more flows than this in one request (its MAX_FLOWS_PER_REQUEST default). */
-export const MAX_FLOWS_PER_REQUEST = 10_000;
+const MAX_FLOWS_PER_REQUEST = CONFIG_DEFAULTS.MAX_FLOWS_PER_REQUEST;
 
 export interface LoadOptions {
   kind: Kind;

@@ -9,7 +9,7 @@ import type { FileFormat } from "./parse-args.js";
 export type FileEvent = { ok: true; text: string; position: number } | { ok: false; position: number; reason: string };
 
 /** No single event may be bigger: a file without newlines must not be buffered whole. */
-export const MAX_EVENT_BYTES = 64 * 1024 * 1024;
+const MAX_EVENT_BYTES = 64 * 1024 * 1024;
 
 const NEWLINE = 0x0a;
 

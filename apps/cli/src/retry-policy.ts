@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** Without a Retry-After, the first retry waits this long, then twice as long each time … */
-export const FIRST_BACKOFF_MS = 1000;
+const FIRST_BACKOFF_MS = 1000;
 /** … up to this. */
-export const MAX_BACKOFF_MS = 30_000;
+const MAX_BACKOFF_MS = 30_000;
 /** A `Retry-After: 0` must not turn into a busy loop against an overloaded API. */
-export const MIN_RETRY_MS = 100;
+const MIN_RETRY_MS = 100;
 
 /**
  * The wait a `Retry-After` header asks for (RFC 9110 §10.2.3: delay-seconds or an HTTP-date), in ms;
@@ -99,7 +99,7 @@ export class RetryBudget {
 }
 
 /** 90000 → "90 s", 600000 → "10 min". */
-export function formatMs(ms: number): string {
+function formatMs(ms: number): string {
   if (ms % 60_000 === 0 && ms >= 60_000) return `${ms / 60_000} min`;
   return `${Number((ms / 1000).toFixed(1))} s`;
 }

@@ -111,7 +111,7 @@ function acceptedCount(answer: HttpAnswer): number | undefined {
 }
 
 /** The answer's problem+json, or what can be said of a body that is not one. */
-export function readProblem(answer: HttpAnswer): Problem {
+function readProblem(answer: HttpAnswer): Problem {
   const fallback = { status: answer.status, title: `HTTP ${answer.status}`, detail: answer.body.slice(0, 200).trim(), errors: [] };
   try {
     const body = JSON.parse(answer.body) as Partial<Record<keyof ProblemDocument, unknown>>;

@@ -3,7 +3,7 @@ import type { RequestHandler } from "express";
 import { Counter, Gauge } from "prom-client";
 import type { IngestQueues } from "./queues.js";
 
-export type EventKind = "messages" | "counters" | "flows" | "products";
+type EventKind = "messages" | "counters" | "flows" | "products";
 
 const KIND_BY_PATH: Record<string, EventKind> = {
   "/v1/messages": "messages",

@@ -14,7 +14,7 @@ import { counterSchema, flowSchema, messageSchema, productSchema } from "@tally/
 import { z } from "zod";
 
 /** 202's body: how many events the request put on the queue. */
-export const acceptedSchema = z.object({ accepted: z.int().min(1) }).meta({ id: "Accepted" });
+const acceptedSchema = z.object({ accepted: z.int().min(1) }).meta({ id: "Accepted" });
 
 const JSON_TYPES = ["application/json"];
 const MAX_BODY_BYTES = 5 * 1024 * 1024; // its default

@@ -17,7 +17,7 @@ interface SharedStores {
 }
 
 /** When the harness says every request was accepted: 14:54:30, so messages go to the 14:00 hour. */
-export const ACCEPTED_AT = Date.UTC(2026, 10, 23, 14, 54, 30);
+const ACCEPTED_AT = Date.UTC(2026, 10, 23, 14, 54, 30);
 
 /**
  * The ingest app on a real Redis under a queue prefix of its own and a database of its own, with the

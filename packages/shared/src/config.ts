@@ -121,6 +121,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return Object.freeze(result.data);
 }
 
+/**
+ * Every variable's default, for programs that talk to Tally without sharing its environment (the
+ * loader's batch limits): the server's own configuration may differ, and its 413 then says so.
+ */
+export const CONFIG_DEFAULTS: Config = loadConfig({});
+
 /** `loadConfig`, or a message on stderr and exit code 1: what a process's main() wants. */
 export function loadConfigOrExit(env: Record<string, string | undefined>): Config {
   try {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { eventually } from "./index.js";
+import { eventually } from "./eventually.js";
 
 /** The repository's root, from packages/testing/src or packages/testing/dist alike. */
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));

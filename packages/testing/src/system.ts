@@ -1,4 +1,6 @@
-import { createTestDatabase, createTestRedis, eventually } from "./index.js";
+import { eventually } from "./eventually.js";
+import { createTestDatabase } from "./test-database.js";
+import { createTestRedis } from "./test-redis.js";
 import { freePort, startApp, waitForLog, type AppName, type AppProcess } from "./processes.js";
 
 export interface SystemOptions {

@@ -40,7 +40,7 @@ export const DEFAULT_SCHEDULE: [at: number, action: ChaosAction][] = [
  * enqueue answer 503 "the queue did not confirm the jobs" while their jobs land a moment later. Their
  * clients retry with the same key, which must count them once.
  */
-export const PAUSE_REDIS_MS = 7000;
+const PAUSE_REDIS_MS = 7000;
 
 /** How many workers a schedule SIGKILLs. */
 export const workersKilledBy = (schedule: typeof DEFAULT_SCHEDULE) => schedule.filter(([, a]) => a.includes("kill")).length;

@@ -5,7 +5,7 @@ import { countersBody, flowsBody, messagesBody, productsBody, type Body, type Ki
 const REQUEST_TIMEOUT_MS = 10_000;
 
 /** How a send ended for the client: it is queued, it is not, or nobody can say. */
-export function classify(send: Send): "acked" | "refused" | "ambiguous" {
+function classify(send: Send): "acked" | "refused" | "ambiguous" {
   if (send.status === 202) return "acked";
   if (typeof send.status === "number" && send.status >= 400 && send.status < 500) return "refused";
   return "ambiguous"; // 5xx, a timeout, a reset: the jobs may or may not be in Redis
@@ -17,7 +17,7 @@ export function outcome(body: Body): "acked" | "refused" | "ambiguous" {
   return seen.has("acked") ? "acked" : seen.has("ambiguous") ? "ambiguous" : "refused";
 }
 
-export async function send(ingestUrl: string, body: Body): Promise<Send> {
+async function send(ingestUrl: string, body: Body): Promise<Send> {
   const startedAt = Date.now();
   let result: Send;
   try {

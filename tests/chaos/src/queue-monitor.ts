@@ -62,12 +62,12 @@ export function createQueueMonitor(redisUrl: string, prefix: string) {
 export type QueueMonitor = ReturnType<typeof createQueueMonitor>;
 
 /** Whether every queue is empty of pending work. */
-export function drained(counts: QueueCounts): boolean {
+function drained(counts: QueueCounts): boolean {
   return KINDS.every((k) => PENDING_STATES.every((s) => (counts[k][s] ?? 0) === 0));
 }
 
 /** Accepted products uploads still waiting to be applied (by their job or the sweep). */
-export async function unappliedUploads(databaseUrl: string): Promise<number> {
+async function unappliedUploads(databaseUrl: string): Promise<number> {
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 3000 });
   await client.connect();
   try {

@@ -102,7 +102,7 @@ export async function readActual(databaseUrl: string): Promise<Actual> {
  * How many times a body's effect is in the database: 0, 1, 2, … — or "partial" when what is there is
  * not a whole multiple of it (some of a request counted, or counted with other values).
  */
-export function timesCounted(expected: Effect, actual: Effect | undefined): number | "partial" {
+function timesCounted(expected: Effect, actual: Effect | undefined): number | "partial" {
   if (!actual || actual.size === 0) return 0;
   let times: bigint | undefined;
   for (const key of new Set([...expected.keys(), ...actual.keys()])) {

@@ -4,7 +4,7 @@ import { listUnappliedUploads } from "./products.repository.js";
 import { settleUpload, type SettleDeps } from "./settle-upload.js";
 
 /** How long an accepted upload is left to its job before the sweep applies it. */
-export const SWEEP_GRACE_MS = 30_000;
+const SWEEP_GRACE_MS = 30_000;
 /** Uploads settled per sweep at most; the next sweep goes on from the last one. */
 const SWEEP_LIMIT = 100;
 

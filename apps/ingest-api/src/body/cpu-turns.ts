@@ -6,7 +6,7 @@
  * setImmediate would not do: node runs every queued immediate in one go, so twenty requests would
  * hold the loop for twenty slices at a time.)
  */
-export const SLICE_MS = 3;
+const SLICE_MS = 3;
 
 const waiting: (() => void)[] = [];
 let scheduled = false;
@@ -25,7 +25,7 @@ function schedule(): void {
 }
 
 /** Waits for this caller's next turn. */
-export function nextTurn(): Promise<void> {
+function nextTurn(): Promise<void> {
   return new Promise((resolve) => {
     waiting.push(resolve);
     schedule();

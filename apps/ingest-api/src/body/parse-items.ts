@@ -8,7 +8,7 @@ import { decodeUtf8, type BodyFormat } from "./read-json-body.js";
  * here, 16 KiB of the worst shape (`[1,1,1,…]`) parses in under 2 ms, while a whole 5 MB body of it
  * took over 500 ms. Smaller bodies, nearly every request, are parsed whole.
  */
-export const SLICE_BYTES = 16 * 1024;
+const SLICE_BYTES = 16 * 1024;
 
 export interface ItemLimits {
   /** More items than this is 413… */

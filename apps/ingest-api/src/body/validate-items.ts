@@ -10,7 +10,7 @@ import { bodyFormat } from "./read-json-body.js";
  * item rejects the whole request. Validation stops once MAX_LISTED_ERRORS fields are wrong (a body of a
  * million bad items costs what a hundred do), and yields to the event loop every few milliseconds.
  */
-export async function validateItems<S extends z.ZodType>(schema: S, { batch, slices }: ParsedBody, noun: string): Promise<z.output<S>[]> {
+async function validateItems<S extends z.ZodType>(schema: S, { batch, slices }: ParsedBody, noun: string): Promise<z.output<S>[]> {
   const valid: z.output<S>[] = [];
   const errors: FieldError[] = [];
   let index = 0;

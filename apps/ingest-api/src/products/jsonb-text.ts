@@ -127,7 +127,7 @@ export function scanJsonbText(text: string, withPath = false): JsonbScan {
  * weight is that of the first significant digit, the scale the digits after the point, both after
  * applying the exponent.
  */
-export function numericProblem(token: string): string | undefined {
+function numericProblem(token: string): string | undefined {
   const match = /^-?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(token);
   if (!match) return undefined; // not a JSON number: JSON.parse has said so already
   const [, whole = "", fraction = "", exponentText] = match;

@@ -23,8 +23,6 @@ export const topDomainsQuery = z
     }
   });
 
-export type TopDomainsQuery = z.output<typeof topDomainsQuery>;
-
 /** The answer: the window and its busiest domains, most requests first, ties by name. */
 export const topDomainsResponse = z.object({
   window: z.enum(["minute", "hour"]),

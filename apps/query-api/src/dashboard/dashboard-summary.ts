@@ -9,10 +9,10 @@ import type { dashboardSummaryResponse } from "./dashboard.schema.js";
 type Summary = z.input<typeof dashboardSummaryResponse>;
 
 /** How many complete minutes the throughput series covers. */
-export const SUMMARY_MINUTES = 30;
+const SUMMARY_MINUTES = 30;
 
 /** The dashboard's numbers at `now`: throughput ending with the last complete minute, and every queue's lag. */
-export async function dashboardSummary(db: Kysely<Database>, now: number): Promise<Summary> {
+async function dashboardSummary(db: Kysely<Database>, now: number): Promise<Summary> {
   const minute = WINDOW_MS.minute;
   const to = lastCompleteWindowStart("minute", now) + minute;
   const from = to - SUMMARY_MINUTES * minute;

@@ -23,8 +23,6 @@ export const flowsQuery = z
     if (q.cursor && q.cursor.hour !== q.hour) ctx.addIssue({ code: "custom", path: ["cursor"], message: "belongs to another hour" });
   });
 
-export type FlowsQuery = z.output<typeof flowsQuery>;
-
 /** The answer: one page of an hour's keys, and where the next one starts. */
 export const flowsPageResponse = z.object({
   items: z.array(z.object({ src_app: z.string(), dest_app: z.string(), vpc_id: z.string(), hour: z.int().min(0), bytes_tx: exactCount, bytes_rx: exactCount })),

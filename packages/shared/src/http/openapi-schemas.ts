@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** Where a document keeps its named schemas, and so where every `$ref` points. */
-export const COMPONENTS = "#/components/schemas/";
+const COMPONENTS = "#/components/schemas/";
 /** The stand-in id an unnamed schema gets for the one conversion; never seen outside it. */
 const INLINE = "__inline";
 

@@ -32,7 +32,7 @@ export function describeCase(c: RequestCase): string {
 }
 
 /** Gives a case fast-check's printing hook, so shrunk counterexamples read as requests. */
-export function printable(c: RequestCase): RequestCase {
+function printable(c: RequestCase): RequestCase {
   return Object.defineProperty(c, fc.toStringMethod, { value: () => describeCase(c), enumerable: false });
 }
 

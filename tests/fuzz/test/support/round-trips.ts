@@ -36,7 +36,7 @@ async function getJson(base: string, path: string): Promise<{ status: number; bo
 }
 
 export type Form = "single" | "array" | "ndjson";
-export const formArb = fc.constantFrom<Form>("single", "array", "array", "ndjson");
+const formArb = fc.constantFrom<Form>("single", "array", "array", "ndjson");
 const typeFor = (form: Form) => fc.constantFrom<string | undefined>(...(form === "ndjson" ? NDJSON_TYPES : [undefined, ...JSON_TYPES]));
 
 /** Items in a body of the given form, with a content type that fits it. */

@@ -7,7 +7,7 @@ import { badIntegerToken, MAX_SAFE, nonNumber, sizedString, storableString, tooL
 /** The largest second the README's counters take: 9999-12-31T23:59:59Z. */
 const MAX_TIMESTAMP = 253_402_300_799;
 
-export const validTimestamp: fc.Arbitrary<unknown> = fc.oneof(
+const validTimestamp: fc.Arbitrary<unknown> = fc.oneof(
   fc.integer({ min: 0, max: MAX_TIMESTAMP }),
   fc.constantFrom(0, 1_608_102_631, MAX_TIMESTAMP),
   fc.integer({ min: 0, max: MAX_TIMESTAMP }).map(String),
@@ -30,11 +30,11 @@ const domain = fc.oneof(
   fc.constantFrom("__proto__", "constructor", "toString", "hasOwnProperty", "a.b.c", "xn--bcher-kva.example", "TIMESTAMP", "0", "-1"),
 ).filter((d) => !RESERVED.includes(d));
 
-export const validCount = fc.oneof(fc.nat(1000), fc.constantFrom(0, MAX_SAFE), fc.maxSafeNat(), fc.constant(new Raw("1e3")));
+const validCount = fc.oneof(fc.nat(1000), fc.constantFrom(0, MAX_SAFE), fc.maxSafeNat(), fc.constant(new Raw("1e3")));
 const badCount = fc.oneof(badIntegerToken, nonNumber);
 
 /** A counter: its timestamp and one or more domains with their counts (a domain may repeat; the last counts). */
-export function counterOf(domains: fc.Arbitrary<string>): fc.Arbitrary<Entries> {
+function counterOf(domains: fc.Arbitrary<string>): fc.Arbitrary<Entries> {
   return fc
     .tuple(validTimestamp, fc.array(fc.tuple(domains, validCount), { minLength: 1, maxLength: 8 }), fc.nat())
     .map(([ts, counts, at]) => {

@@ -12,7 +12,7 @@ const bytes = fc.oneof(fc.nat(1_000_000), fc.constantFrom(0, MAX_SAFE), fc.maxSa
 const badName = fc.oneof(fc.constant(""), tooLongString(255, 3000), nonString);
 const badInteger = fc.oneof(badIntegerToken, nonNumber);
 
-export const validFlowFields = { src_app: name, dest_app: name, vpc_id: name, bytes_tx: bytes, bytes_rx: bytes, hour: bytes };
+const validFlowFields = { src_app: name, dest_app: name, vpc_id: name, bytes_tx: bytes, bytes_rx: bytes, hour: bytes };
 export const validFlow: fc.Arbitrary<Entries> = validObject(validFlowFields, extraFields(FIELDS, 300));
 
 /** A flow with U+0000 or a lone surrogate in one of its names. */

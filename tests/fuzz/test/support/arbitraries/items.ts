@@ -46,16 +46,3 @@ export function brokenObject(valid: fc.Arbitrary<Entries>, invalid: FieldArbs): 
 
 /** Something that is not an object where an object belongs: the whole item is named. */
 export const notAnObject = (values: fc.Arbitrary<unknown>): fc.Arbitrary<Item> => values.map((value) => ({ value, bad: [[]] }));
-
-/** A list of items with at least one invalid among valid ones, in random places. */
-export function itemsWithInvalid(valid: fc.Arbitrary<Item>, invalid: fc.Arbitrary<Item>, maxItems = 12): fc.Arbitrary<Item[]> {
-  return fc
-    .tuple(fc.array(valid, { maxLength: maxItems - 1 }), fc.array(invalid, { minLength: 1, maxLength: 3 }), fc.nat())
-    .map(([good, bad, seed]) => {
-      const items = [...good];
-      for (const [i, item] of bad.entries()) items.splice((seed + i * 7) % (items.length + 1), 0, item);
-      return items;
-    });
-}
-
-export const asItem = (value: unknown): Item => ({ value, bad: [] });

@@ -8,7 +8,7 @@ const FIELDS = ["customerId", "type", "amount", "uuid"];
 const hex = (n: number) => fc.string({ unit: fc.constantFrom(..."0123456789abcdefABCDEF"), minLength: n, maxLength: n });
 
 /** RFC 9562 UUIDs: versions 1–8 with the RFC variant, in any case, and the nil and max UUIDs. */
-export const validUuid: fc.Arbitrary<string> = fc.oneof(
+const validUuid: fc.Arbitrary<string> = fc.oneof(
   { weight: 9, arbitrary: fc.tuple(hex(8), hex(4), fc.integer({ min: 1, max: 8 }), hex(3), fc.constantFrom(..."89abAB"), hex(3), hex(12)).map(([a, b, v, c, r, d, e]) => `${a}-${b}-${v}${c}-${r}${d}-${e}`) },
   fc.constantFrom("00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff"),
 );
@@ -45,7 +45,7 @@ const badAmount: fc.Arbitrary<unknown> = fc.oneof(
   nonString.filter((v) => typeof v !== "number"),
 );
 
-export const validMessageFields = {
+const validMessageFields = {
   customerId: fc.oneof(fc.nat(1_000_000), fc.constantFrom(0, MAX_SAFE), fc.maxSafeNat(), fc.constantFrom(new Raw("1e3"), new Raw("1.0"), new Raw("12E1"), new Raw("-0"))),
   type: fc.oneof(storableString(0, 128), sizedString(100, 128)),
   amount: fc.stringMatching(/^\d{1,15}(\.\d{1,3})?$/),

@@ -12,7 +12,7 @@ export interface ProductsLimits {
 
 const PATH = "/v1/products";
 
-export const validProductId: fc.Arbitrary<string | number> = fc.oneof(
+const validProductId: fc.Arbitrary<string | number> = fc.oneof(
   { weight: 4, arbitrary: storableString(1, 40) },
   sizedString(400, 512),
   fc.integer({ min: -MAX_SAFE, max: MAX_SAFE }),
@@ -20,7 +20,7 @@ export const validProductId: fc.Arbitrary<string | number> = fc.oneof(
 );
 
 /** A product: an id and any other storable fields, sometimes nested a thousand levels deep. */
-export function productWith(extras: fc.Arbitrary<[string, unknown][]>): fc.Arbitrary<Entries> {
+function productWith(extras: fc.Arbitrary<[string, unknown][]>): fc.Arbitrary<Entries> {
   return fc.tuple(validProductId, extras, fc.nat()).map(([id, extra, at]) => {
     const entries: [string, unknown][] = [...extra];
     entries.splice(at % (entries.length + 1), 0, ["id", id]);
@@ -32,11 +32,11 @@ export function productWith(extras: fc.Arbitrary<[string, unknown][]>): fc.Arbit
 const SMALL_PRODUCT_BYTES = 9000;
 const bytesOf = (v: unknown) => Buffer.byteLength(jsonText(v));
 
-export const validProduct = productWith(extraFields(["id"], 400)).filter((p) => bytesOf(p) <= SMALL_PRODUCT_BYTES);
+const validProduct = productWith(extraFields(["id"], 400)).filter((p) => bytesOf(p) <= SMALL_PRODUCT_BYTES);
 /** Containers a product may nest, itself included (MAX_PRODUCT_DEPTH). */
 const MAX_DEPTH = 1000;
 /** A valid product nested 500 levels deep or more in one field, up to the limit. */
-export const deepProduct = fc
+const deepProduct = fc
   .tuple(validProductId, fc.integer({ min: 500, max: MAX_DEPTH - 1 }))
   .map(([id, depth]) => new Entries([["id", id], ["deep", nested(depth, "array")]]));
 
@@ -83,7 +83,7 @@ const brokenProduct: fc.Arbitrary<Item> = fc
     }
   });
 
-export const invalidProduct: fc.Arbitrary<Item> = fc.oneof({ weight: 8, arbitrary: brokenProduct }, notAnObject(fc.oneof(fc.integer(), fc.string(), fc.constant(null), fc.boolean(), fc.array(fc.nat(), { maxLength: 2 }))));
+const invalidProduct: fc.Arbitrary<Item> = fc.oneof({ weight: 8, arbitrary: brokenProduct }, notAnObject(fc.oneof(fc.integer(), fc.string(), fc.constant(null), fc.boolean(), fc.array(fc.nat(), { maxLength: 2 }))));
 
 const item = (value: Entries): Item => ({ value, bad: [] });
 const jsonType = fc.constantFrom<string | undefined>(undefined, ...JSON_TYPES);

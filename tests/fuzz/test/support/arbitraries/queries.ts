@@ -4,12 +4,12 @@ import { requestIdHeader } from "./envelopes.js";
 import { MAX_SAFE, storableString } from "./values.js";
 
 /** A query parameter; `raw` values are written as given (odd percent-encodings), others encoded. */
-export type Param = [key: string, value: string, raw?: boolean];
+type Param = [key: string, value: string, raw?: boolean];
 
 const HOUR = 3_600_000;
 const encode = (s: string) => encodeURIComponent(s);
 
-export function queryString(params: readonly Param[]): string {
+function queryString(params: readonly Param[]): string {
   return params.map(([k, v, raw]) => (raw ? `${k}=${v}` : `${encode(k)}=${encode(v)}`)).join("&");
 }
 

@@ -4,7 +4,7 @@ import { requestIdHeader } from "./envelopes.js";
 import { storableString } from "./values.js";
 
 /** Every route each app serves, with the methods it takes. */
-export const KNOWN_ROUTES: Record<Target, { path: string; methods: string[] }[]> = {
+const KNOWN_ROUTES: Record<Target, { path: string; methods: string[] }[]> = {
   ingest: [
     ...["/v1/messages", "/v1/counters", "/api/events", "/v1/flows", "/flows", "/v1/products"].map((path) => ({ path, methods: ["POST"] })),
     ...["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"].map((path) => ({ path, methods: ["GET", "HEAD"] })),

@@ -112,7 +112,7 @@ export const malformedToken: fc.Arbitrary<Raw> = fc
   .map((t) => new Raw(t));
 
 /** JSON.stringify's escapes for what Postgres cannot store. */
-export const UNSTORABLE_JSON = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
+const UNSTORABLE_JSON = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
 
 /** Extra fields an item may carry (ignored by the API), never named like a real field. */
 export function extraFields(reserved: readonly string[], maxString = 2000): fc.Arbitrary<[string, unknown][]> {
