@@ -3,7 +3,7 @@ import { createTestDatabase, createTestRedis, eventually, freePort, startApp, ty
 /**
  * Tally's three built apps as processes on a private database and queue prefix, like @tally/testing's
  * startSystem — which cannot be used here: it knows a process is up by its "listening" info line,
- * and the bench runs the apps at LOG_LEVEL=warn (at info, pino-http writes a line per request, which
+ * and the bench runs the apps at LOG_LEVEL=warn (at info, every request writes a line, which
  * would be part of what is measured). So the APIs are ready when /readyz says so, and the worker when
  * a probe message has gone through it into Postgres (see main.ts).
  */

@@ -61,7 +61,6 @@ describe("API keys", () => {
     await fetch(`${url}/v1/thing`, { headers: { authorization: `Bearer ${KEY}`, "x-request-id": "log-check" } });
     await new Promise((r) => setTimeout(r, 50));
     expect(logs).toContain("log-check");
-    expect(logs).toContain("[redacted]");
     expect(logs).not.toContain(KEY);
     expect(logs).not.toContain(OTHER);
   });

@@ -1,13 +1,11 @@
-import { randomUUID } from "node:crypto";
 import express, { type ErrorRequestHandler, type Express, type Request, type Response, type Router } from "express";
 import type { Logger } from "pino";
-import { pinoHttp } from "pino-http";
 import type { Registry } from "prom-client";
 import { requireApiKey } from "./api-keys.js";
-import { httpMetrics } from "./metrics.js";
 import { docsRoutes, type Docs } from "./openapi.js";
 import { isRetryableDbError } from "../db/errors.js";
 import { HttpError, notFound, serviceUnavailable } from "./problem.js";
+import { requestLog } from "./request-log.js";
 import { route } from "./route.js";
 import { notFoundDetail, type OtherApi } from "./route-hints.js";
 
@@ -28,39 +26,22 @@ export interface HttpAppOptions {
   stopping?: () => boolean;
   /** The other API: a 404 for one of its routes says where to send it. */
   otherApi?: OtherApi;
+  /** Called once each request's answer has been sent (the app's own metrics). */
+  onAnswered?: (req: Request, res: Response) => void;
 }
 
-const CLIENT_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
 const READINESS_TIMEOUT_MS = 1000;
 
 /**
  * The express app every Tally API shares: request ids, request logs, metrics, health routes,
  * problem+json errors, 404 and 405. Builds only: no port, no connection of its own.
  */
-export function createHttpApp({ logger, registry, readiness, routes, publicRoutes, apiKeys = [], docs, stopping = () => false, otherApi }: HttpAppOptions): Express {
+export function createHttpApp({ logger, registry, readiness, routes, publicRoutes, apiKeys = [], docs, stopping = () => false, otherApi, onAnswered }: HttpAppOptions): Express {
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
 
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId(req, res) {
-        const given = req.headers["x-request-id"];
-        const id = typeof given === "string" && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
-        res.setHeader("X-Request-Id", id);
-        return id;
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : "info"),
-      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/metrics" },
-    }),
-  );
-  app.use(httpMetrics(registry));
-  // Shutting down: whatever is answered now is the last request on its connection.
-  app.use((_req, res, next) => {
-    if (stopping()) res.setHeader("Connection", "close");
-    next();
-  });
+  app.use(requestLog({ logger, registry, stopping, onAnswered }));
 
   const router = express.Router();
   route(router, "/healthz", { get: (_req, res) => void res.json({ status: "ok" }) });
