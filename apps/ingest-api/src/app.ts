@@ -44,6 +44,7 @@ export interface IngestAppDeps {
 export function createApp({ config, queues, db, digests, records, logger, registry, clock, pingRedis, stopping }: IngestAppDeps): Express {
   const rate = { minBytesPerSecond: config.MIN_BODY_BYTES_PER_SECOND, windowMs: config.BODY_RATE_WINDOW_MS };
   const body: BodyLimits = { maxBytes: config.MAX_BODY_BYTES, maxBytesName: "MAX_BODY_BYTES", ...rate };
+  const metrics = createIngestMetrics(registry, queues);
   const items = { maxItems: config.MAX_ITEMS_PER_REQUEST, maxItemsName: "MAX_ITEMS_PER_REQUEST", maxItemBytes: config.MAX_ITEM_BYTES };
   return createHttpApp({
     logger,
@@ -55,9 +56,8 @@ export function createApp({ config, queues, db, digests, records, logger, regist
     otherApi: { name: "query", port: config.QUERY_PORT },
     apiKeys: config.INGEST_API_KEYS,
     docs: { document: ingestOpenApi, swaggerUiAssets },
+    onAnswered: metrics.countRejection,
     routes: (router) => {
-      const metrics = createIngestMetrics(registry, queues);
-      router.use(metrics.countRejections);
       const common = { queues, records, metrics, body, maxBacklog: config.MAX_QUEUE_BACKLOG };
       messagesRoutes(router, { ...common, items, clock });
       countersRoutes(router, { ...common, items });

@@ -1,5 +1,5 @@
 import type { Registry } from "@tally/shared/http";
-import type { RequestHandler } from "express";
+import type { Request, Response } from "express";
 import { Counter, Gauge } from "prom-client";
 import type { IngestQueues } from "./queues.js";
 
@@ -16,8 +16,8 @@ const KIND_BY_PATH: Record<string, EventKind> = {
 
 export interface IngestMetrics {
   accepted: Counter<"kind">;
-  /** Counts every refused ingest request by its kind and status once it has been answered. */
-  countRejections: RequestHandler;
+  /** Counts a refused ingest request by its kind and status once it has been answered (createHttpApp's onAnswered). */
+  countRejection: (req: Request, res: Response) => void;
 }
 
 /** What an ingest process exposes at /metrics besides request durations and Node's own metrics. */
@@ -40,12 +40,10 @@ export function createIngestMetrics(registry: Registry, queues: IngestQueues): I
   });
   return {
     accepted: new Counter({ name: "tally_events_accepted_total", help: "Events durably queued, by kind", labelNames: ["kind"] as const, registers }),
-    countRejections: (req, res, next) => {
-      res.on("finish", () => {
-        const kind = KIND_BY_PATH[req.path];
-        if (kind && res.statusCode >= 400) rejected.inc({ kind, status: String(res.statusCode) });
-      });
-      next();
+    countRejection: (req, res) => {
+      if (res.statusCode < 400) return;
+      const kind = KIND_BY_PATH[req.path];
+      if (kind) rejected.inc({ kind, status: String(res.statusCode) });
     },
   };
 }

@@ -94,6 +94,26 @@ describe("limits announced in the headers are enforced before the body is read",
     expect(problem.errors).toHaveLength(100);
   });
 
+  it("cuts a chunked body (no Content-Length) with 413 as soon as it passes the limit, and queues nothing", async () => {
+    const messages = Array.from({ length: 9000 }, (_, i) => ({ customerId: i, type: "A", amount: "1.000", uuid: "00000000-0000-4000-8000-000000000001", pad: "x".repeat(600) }));
+    const body = Buffer.from(JSON.stringify(messages));
+    expect(body.length).toBeGreaterThan(FIVE_MB);
+    const res = await fetch(`${ingest.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: new ReadableStream({
+        start(controller) {
+          for (let at = 0; at < body.length; at += 64 * 1024) controller.enqueue(body.subarray(at, at + 64 * 1024));
+          controller.close();
+        },
+      }),
+      duplex: "half",
+    } as RequestInit);
+    const problem = await expectProblem(res, 413);
+    expect(problem.detail).toContain("MAX_BODY_BYTES");
+    expect(await ingest.messageJobs()).toEqual([]);
+  });
+
   it("answers Expect: 100-continue with 413 instead of 100 when the declared length is over the limit", async () => {
     const head = "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 6000000\r\n\r\n";
     const { responses } = await rawHttp(ingest.url, head);
@@ -157,10 +177,10 @@ describe("slow uploads cannot starve the process", () => {
   });
   afterAll(() => small.close());
 
-  /** A products upload that sends one byte every `everyMs`, chunked, until the server answers. */
-  const trickle = (everyMs: number) =>
+  /** An upload to `path` that sends one byte every `everyMs`, chunked, until the server answers. */
+  const trickle = (everyMs: number, path = "/v1/products") =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(`${small.url}/v1/products`, { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" } });
+      const req = request(`${small.url}${path}`, { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" } });
       const bytes = `[{"id":"slow","pad":"${"x".repeat(1000)}"}]`;
       let at = 0;
       const timer = setInterval(() => {
@@ -203,5 +223,14 @@ describe("slow uploads cannot starve the process", () => {
     expect(uploadsAfter.n).toBe(uploadsBefore.n);
     // Their slots are free again.
     expect((await small.post("/v1/products", '[{"id":"after"}]')).status).toBe(202);
+  });
+
+  it("cuts a messages body that trickles with 408 at the end of the first window, and queues nothing", async () => {
+    const jobsBefore = (await small.messageJobs()).length;
+    const { result, ms } = await measureCost(() => trickle(200, "/v1/messages"));
+    expect(result.status).toBe(408);
+    expect(JSON.parse(result.body).detail).toContain("MIN_BODY_BYTES_PER_SECOND");
+    expect(ms).toBeGreaterThanOrEqual(1400);
+    expect(await small.messageJobs()).toHaveLength(jobsBefore);
   });
 });

@@ -56,7 +56,7 @@ export function readJsonBody(limits: BodyLimits): RequestHandler {
     checkBodyHeaders(req, limits, ["json", "ndjson"]);
     idempotencyKeyOf(req); // a malformed key is refused before the body is read
     continueIfExpected(req, res);
-    req.body = await readMeteredBody(req.iterator({ destroyOnReturn: false }), limits);
+    req.body = await readMeteredBody(req, limits);
     next();
   };
 }
