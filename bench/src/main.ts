@@ -7,6 +7,7 @@ import { createDriver } from "./driver.js";
 import { loadDataset } from "./load-dataset.js";
 import { describeMachine } from "./machine.js";
 import { measureFreshness } from "./measure-freshness.js";
+import { measureCeilings } from "./measure-ceilings.js";
 import { measurePhase, type PhaseResult, type Target } from "./measure-ingest.js";
 import { measureProducts } from "./measure-products.js";
 import { measureQueries } from "./measure-queries.js";
@@ -32,6 +33,7 @@ const COUNTERS_SECOND = Date.parse("2021-01-01T00:00:00Z") / 1000;
 const DAY_S = 86_400;
 const BASES = {
   warmUp: 100_000,
+  ceilings: 200_000,
   single: 1_000_000,
   singleKeyed: 1_500_000,
   array: 2_000_000,
@@ -85,6 +87,10 @@ async function main(): Promise<void> {
     const warm = await measurePhase(driver, target, { kind: "message", batch: 1, base: BASES.warmUp }, 20, sizes.warmUpSeconds, 60_000);
     if (!warm.endToEnd.complete || warm.load.ok === 0) throw new Error(`${target.name}: warm-up messages did not reach Postgres`);
   }
+
+  log("single-message ceilings: express 5 + express.json(), bare node:http");
+  const ceilings = await measureCeilings(driver, { kind: "message", batch: 1, base: BASES.ceilings }, sizes.single.connections, sizes.single.seconds);
+  for (const c of ceilings) log(`ceiling ${c.name}: ${Math.round(c.requestsPerSecond)} req/s${c.trouble ? ` (${c.trouble} not 202)` : ""}`);
 
   const { batch } = sizes.batched;
   const shapes: BodyShape[] = [
@@ -144,6 +150,7 @@ async function main(): Promise<void> {
     mode: sizes.mode,
     seconds: (performance.now() - started) / 1000,
     machine,
+    ceilings,
     ingest,
     raw,
     freshness,

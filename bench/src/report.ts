@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import type { BodyKind } from "./bodies.js";
+import type { CeilingResult } from "./measure-ceilings.js";
 import type { DatasetLoad } from "./load-dataset.js";
 import type { Machine } from "./machine.js";
 import type { FreshnessMeasure } from "./measure-freshness.js";
@@ -15,6 +16,7 @@ export interface BenchResults {
   mode: "full" | "quick";
   seconds: number;
   machine: Machine;
+  ceilings: CeilingResult[];
   ingest: PhaseResult[];
   raw: RawResult[];
   freshness: FreshnessMeasure;
@@ -50,10 +52,11 @@ const LABELS: Record<BodyKind, string> = {
 };
 const RAW_OF: Partial<Record<BodyKind, RawKind>> = { "messages-array": "messages", "messages-ndjson": "messages", counters: "counters", flows: "flows" };
 
+const blank = { directWrite: "", vsDirectWrite: "", rawPostgres: "", vsRaw: "", target: "", met: "" };
+
 /** The one table: a row per figure, Tally against the references where there is one. */
 export function tableRows(r: BenchResults): Row[] {
   const rows: Row[] = [];
-  const blank = { directWrite: "", vsDirectWrite: "", rawPostgres: "", vsRaw: "", target: "", met: "" };
   const phase = (target: PhaseResult["target"], kind: BodyKind) => r.ingest.find((p) => p.target === target && p.shape.kind === kind);
   const kinds = [...new Set(r.ingest.map((p) => p.shape.kind))];
 
@@ -79,6 +82,7 @@ export function tableRows(r: BenchResults): Row[] {
         met: mark(vs >= 1.5),
       });
       rows.push({ ...blank, figure: `ingest, ${LABELS[kind]}: p50 / p99 ms`, tally: pair(ours.latency), directWrite: ref ? pair(ref.latency) : "—" });
+      rows.push(...ceilingRows(r.ceilings, ours));
     } else {
       rows.push({
         ...blank,
@@ -141,6 +145,24 @@ export function tableRows(r: BenchResults): Row[] {
     met: mark(p.peakRssMiB < 256),
   });
   return rows;
+}
+
+/**
+ * Tally's single-message rate as a share of each ceiling's, same load: express 5 with express.json()
+ * (what Tally adds on top of its framework) and bare node:http (the machine and load generator).
+ */
+function ceilingRows(ceilings: CeilingResult[], ours: PhaseResult): Row[] {
+  return ceilings.map((c) => {
+    const what = c.name === "express" ? "an express 5 route with express.json() answering 202" : "bare node:http answering 202 (the generator's ceiling)";
+    const share = ours.requestsPerSecond / c.requestsPerSecond;
+    const trouble = c.trouble ? `, ${int(c.trouble)} not 202` : "";
+    return {
+      ...blank,
+      figure: `ingest, single message, share of ${what}: ${int(c.requestsPerSecond)} req/s, p99 ${ms(c.latency.p99)} ms${trouble}`,
+      tally: ratio(ours.requestsPerSecond, c.requestsPerSecond),
+      ...(c.name === "express" ? { target: "≥ 0.9×", met: mark(share >= 0.9) } : {}),
+    };
+  });
 }
 
 const HEADER: Row = {
