@@ -39,9 +39,12 @@ start_own_daemon() {
   local group=()
   [ "$(id -u)" = 0 ] || group=(--group "$(id -gn)")
   # Detached, so it outlives this script: the next run finds it, and its layer cache, ready. The log
-  # is opened by the root shell, since $RUN is root's.
+  # is opened by the root shell, since $RUN is root's. The background job's own stdout and stderr go
+  # nowhere: this script's stdout is read by `eval "$(setup-docker.sh)"`, which would otherwise wait
+  # for the daemon to exit (CI once hung there until its time ran out).
   as_root sh -c 'log=$1; shift; exec setsid dockerd "$@" </dev/null >>"$log" 2>&1' sh "$RUN/dockerd.log" \
-    --data-root "$DATA" --exec-root "$RUN/exec" --pidfile "$RUN/docker.pid" -H "$SOCKET" "${group[@]}" &
+    --data-root "$DATA" --exec-root "$RUN/exec" --pidfile "$RUN/docker.pid" -H "$SOCKET" "${group[@]}" \
+    </dev/null >/dev/null 2>&1 &
   for _ in $(seq 1 60); do
     DOCKER_HOST=$SOCKET docker info >/dev/null 2>&1 && return
     sleep 0.5
