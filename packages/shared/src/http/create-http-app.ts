@@ -60,13 +60,11 @@ export function createHttpApp({ logger, registry, readiness, routes, publicRoute
   });
   if (docs) docsRoutes(router, docs);
   publicRoutes?.(router);
+  // Health, metrics and docs stay open for probes and scrapers; every route after this needs a key,
+  // if any are set. One router for all: each router a request passes through costs it a dispatch.
+  if (apiKeys.length > 0) router.use(requireApiKey(apiKeys));
+  routes(router);
   app.use(router);
-
-  // Health, metrics and docs stay open for probes and scrapers; everything after this needs a key, if any are set.
-  if (apiKeys.length > 0) app.use(requireApiKey(apiKeys));
-  const appRouter = express.Router();
-  routes(appRouter);
-  app.use(appRouter);
 
   app.use((req) => {
     throw notFound(notFoundDetail(req.method, req.path, otherApi));
