@@ -130,8 +130,13 @@ async function main(): Promise<void> {
   }
 
   const maxRate = ingest.find((p) => p.target === "tally" && p.shape.kind === "message")?.requestsPerSecond ?? 0;
-  const freshness = await measureFreshness(driver, system.ingestUrl, system.queryUrl, maxRate, sizes.freshnessSeconds);
-  log(`freshness at ${Math.round(freshness.rate)} msg/s: p50 ${freshness.freshness.p50.toFixed(1)} ms, p99 ${freshness.freshness.p99.toFixed(1)} ms`);
+  // Round one's target was at half the maximum rate; round two's is at 90% of it.
+  const freshness = [];
+  for (const fraction of [0.5, 0.9]) {
+    const f = await measureFreshness(driver, system.ingestUrl, system.queryUrl, maxRate, fraction, sizes.freshnessSeconds);
+    freshness.push(f);
+    log(`freshness at ${Math.round(f.rate)} msg/s: p50 ${f.freshness.p50.toFixed(1)} ms, p99 ${f.freshness.p99.toFixed(1)} ms`);
+  }
 
   log("loading the query dataset");
   const dataset = await loadDataset(system.env.DATABASE_URL, sizes.dataset);

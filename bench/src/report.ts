@@ -19,7 +19,7 @@ export interface BenchResults {
   ceilings: CeilingResult[];
   ingest: PhaseResult[];
   raw: RawResult[];
-  freshness: FreshnessMeasure;
+  freshness: FreshnessMeasure[];
   dataset: DatasetLoad;
   queries: QueryResult[];
   products: ProductsMeasure;
@@ -115,15 +115,18 @@ export function tableRows(r: BenchResults): Row[] {
     }
     rows.push(row);
   }
-  const f = r.freshness;
-  rows.push({
-    ...blank,
-    // The 202s' own latency says whether ingest kept up with the rate at all.
-    figure: `freshness, 202 → visible in query API, at ${int(f.rate)} msg/s (½ max): p50 / p99 ms (${f.freshness.count} sampled${f.neverSeen ? `, ${f.neverSeen} never seen` : ""}; 202 itself took ${pair(f.ack)})`,
-    tally: pair(f.freshness),
-    target: "p99 ≤ 1,000 ms",
-    met: mark(f.freshness.p99 <= 1_000 && f.neverSeen === 0),
-  });
+  for (const f of r.freshness) {
+    // Round one: p99 ≤ 1 s at half the maximum rate; round two: p99 ≤ 100 ms at 90% of it.
+    const limitMs = f.fraction > 0.5 ? 100 : 1_000;
+    rows.push({
+      ...blank,
+      // The 202s' own latency says whether ingest kept up with the rate at all.
+      figure: `freshness, 202 → visible in query API, at ${int(f.rate)} msg/s (${Math.round(f.fraction * 100)}% of max): p50 / p99 ms (${f.freshness.count} sampled${f.neverSeen ? `, ${f.neverSeen} never seen` : ""}; 202 itself took ${pair(f.ack)})`,
+      tally: pair(f.freshness),
+      target: `p99 ≤ ${int(limitMs)} ms`,
+      met: mark(f.freshness.p99 <= limitMs && f.neverSeen === 0),
+    });
+  }
   for (const q of r.queries) {
     rows.push({
       ...blank,
