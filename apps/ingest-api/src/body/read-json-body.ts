@@ -14,9 +14,24 @@ const JSON_TYPES = new Set([
 const NDJSON_TYPES = new Set(["application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"]);
 const UTF8 = new Set(["utf-8", "utf8", "us-ascii"]);
 
+/**
+ * The Content-Types seen and what each says: clients send the same one with every request, so it is
+ * parsed once. Bounded, since a client may send any string.
+ */
+const knownFormats = new Map<string, BodyFormat | undefined>();
+const KNOWN_FORMATS_MAX = 64;
+
 /** What a Content-Type says the body is; undefined for anything that is not JSON. */
 export function bodyFormat(contentType: string | undefined): BodyFormat | undefined {
-  if (contentType === undefined || contentType.trim() === "") return "json";
+  if (contentType === undefined) return "json";
+  if (knownFormats.has(contentType)) return knownFormats.get(contentType);
+  const format = parseBodyFormat(contentType);
+  if (knownFormats.size < KNOWN_FORMATS_MAX) knownFormats.set(contentType, format);
+  return format;
+}
+
+function parseBodyFormat(contentType: string): BodyFormat | undefined {
+  if (contentType.trim() === "") return "json";
   const [mediaType = "", ...params] = contentType.toLowerCase().split(";").map((s) => s.trim());
   const charset = params.find((p) => p.startsWith("charset="))?.slice("charset=".length).replaceAll('"', "");
   if (charset !== undefined && !UTF8.has(charset)) return undefined;

@@ -40,6 +40,14 @@ export function requestLog({ logger, registry, stopping, onAnswered }: RequestLo
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
+  // Each (method, route, status) series, looked up once: observing through the labels object hashes it on every call.
+  const series = new Map<string, Histogram.Internal<"method" | "route" | "status">>();
+  const observe = (method: string, route: string, status: string, seconds: number) => {
+    const key = `${method} ${route} ${status}`;
+    let child = series.get(key);
+    if (!child) series.set(key, (child = durations.labels(method, route, status)));
+    child.observe(seconds);
+  };
   return (req, res, next) => {
     const started = performance.now();
     const given = req.headers["x-request-id"];
@@ -55,7 +63,7 @@ export function requestLog({ logger, registry, stopping, onAnswered }: RequestLo
       const route = typeof routePath === "string" ? `${req.baseUrl}${routePath}` : "unmatched";
       const answered = res.writableFinished;
       const status = res.statusCode;
-      durations.observe({ method: req.method, route, status: answered ? String(status) : "aborted" }, ms / 1000);
+      observe(req.method, route, answered ? String(status) : "aborted", ms / 1000);
       if (answered) onAnswered?.(req, res);
       const level = status >= 500 ? "error" : "info";
       if (QUIET_PATHS.has(req.path) || !req.log.isLevelEnabled(level)) return;
