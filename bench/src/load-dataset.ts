@@ -102,7 +102,7 @@ export async function loadDataset(databaseUrl: string, sizes: DatasetSizes): Pro
  * as they were (definitions read from the catalog, so a later migration's index comes back too):
  * building an index once over 10M rows is several times faster than growing it row by row.
  */
-async function dropIndexes(client: pg.Client, table: string): Promise<(client: pg.Client) => Promise<void>> {
+export async function dropIndexes(client: pg.Client, table: string): Promise<(client: pg.Client) => Promise<void>> {
   const { rows: constraints } = await client.query<{ name: string; def: string }>(
     `SELECT conname AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = $1::regclass AND contype IN ('p', 'u')`,
     [table],

@@ -12,6 +12,8 @@ import { measurePhase, type PhaseResult, type Target } from "./measure-ingest.js
 import { measureProducts } from "./measure-products.js";
 import { measureQueries } from "./measure-queries.js";
 import { measureRawPostgres, type RawResult } from "./measure-raw-postgres.js";
+import { measureScale, SCALE_ROWS } from "./measure-scale.js";
+import { formatScaleTable, saveScaleResults } from "./report-scale.js";
 import { formatTable, saveResults, tableRows, type BenchResults } from "./report.js";
 import { FULL, QUICK } from "./sizes.js";
 import { startReference } from "./start-reference.js";
@@ -25,6 +27,9 @@ import { startBenchSystem } from "./start-system.js";
  * and the queue prefix cleared.
  */
 const sizes = process.argv.includes("--quick") ? QUICK : FULL;
+/** `--scale` (or `--scale=1000000,10000000` for other sizes): how cost grows with data, instead of the main run. */
+const scaleArg = process.argv.find((a) => a === "--scale" || a.startsWith("--scale="));
+const scaleSteps = scaleArg?.includes("=") ? scaleArg.split("=")[1]!.split(",").map(Number) : SCALE_ROWS;
 const started = performance.now();
 const log = (message: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
 
@@ -168,8 +173,26 @@ async function main(): Promise<void> {
   log(`saved ${await saveResults(results, rows)}`);
 }
 
+/** `pnpm bench --scale`: Tally's system on a private database, its messages tables grown step by step. */
+async function scale(): Promise<void> {
+  const loadAverage = loadavg()[0] ?? 0;
+  if (loadAverage > 1) log(`warning: the machine is already busy (load average ${loadAverage.toFixed(1)}): figures will be low and noisy`);
+  log(`scale run: ${scaleSteps.map((n) => n.toLocaleString("en")).join(", ")} rows`);
+  const system = await startBenchSystem({ LOG_LEVEL: "warn", WORKER_PORT: "0" });
+  cleanups.push(() => system.stop());
+  const driver = createDriver();
+  cleanups.push(async () => driver.stop());
+  const machine = await describeMachine(system.env.DATABASE_URL, system.env.REDIS_URL, loadAverage);
+  const foldShape = { eventsPerJob: MAX_EVENTS_PER_JOB, jobsPerBatch: loadConfig(system.env).WORKER_CONCURRENCY };
+  const steps = await measureScale({ driver, databaseUrl: system.env.DATABASE_URL, db: system.database.db, queryUrl: system.queryUrl, steps: scaleSteps, foldShape, log });
+  const table = formatScaleTable(steps);
+  process.stdout.write(`${table}\n`);
+  const saved = await saveScaleResults({ date: new Date().toISOString(), seconds: (performance.now() - started) / 1000, machine, steps }, table);
+  log(`saved ${saved.join(" and ")}`);
+}
+
 try {
-  await main();
+  await (scaleArg ? scale() : main());
 } catch (error) {
   log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exitCode = 1;

@@ -22,7 +22,8 @@ export interface QueryResult {
   non2xx: number;
 }
 
-export async function measureQueries(driver: Driver, queryUrl: string, sizes: Sizes): Promise<QueryResult[]> {
+/** `only`: just the cases of one resource (their names start with it), as `pnpm bench --scale` asks for messages. */
+export async function measureQueries(driver: Driver, queryUrl: string, sizes: Sizes, only?: "messages"): Promise<QueryResult[]> {
   const { customers, hours, domains, flowKeys, products } = sizes.dataset;
   const pick = (n: number) => 1 + Math.floor(Math.random() * n);
   const many = (make: () => string) => Array.from({ length: 1_000 }, make);
@@ -68,7 +69,7 @@ export async function measureQueries(driver: Driver, queryUrl: string, sizes: Si
   ];
 
   const results: QueryResult[] = [];
-  for (const c of cases) {
+  for (const c of cases.filter((c) => only === undefined || c.name.startsWith(`${only}:`))) {
     const load = await driver.run(
       "load",
       { url: queryUrl, connections: CONNECTIONS, seconds: sizes.querySeconds, get: c.paths },
@@ -77,7 +78,7 @@ export async function measureQueries(driver: Driver, queryUrl: string, sizes: Si
     const path = c.paths[0] ?? "";
     results.push({ name: c.name, path, requestsPerSecond: load.ok / load.seconds, latency: load.latency, non2xx: load.non2xx + load.errors });
   }
-  results.push(await walkFlowsByCursor(queryUrl, sizes.cursorPages, flowKeys));
+  if (only === undefined) results.push(await walkFlowsByCursor(queryUrl, sizes.cursorPages, flowKeys));
   return results;
 }
 
