@@ -111,10 +111,14 @@ class Replay extends Error {
   }
 }
 
-/** What went wrong as the client should hear it; a database error is left to the problem handler (503 if it may pass). */
+/**
+ * What went wrong as the client should hear it; a database error is left to the problem handler (503 if
+ * it may pass). Only the request itself ending early is the client's fault: an ECONNRESET from
+ * Postgres's or Redis's socket (one restarting) is ours, and 503.
+ */
 function asHttpError(error: unknown, req: Request, queues: IngestQueues): unknown {
   if (error instanceof HttpError) return error;
-  if (req.readableAborted || (error as { code?: unknown }).code === "ECONNRESET") return new HttpError(400, "Incomplete body", "the request ended before its body did");
+  if (req.readableAborted) return new HttpError(400, "Incomplete body", "the request ended before its body did");
   if (!queues.connected()) return serviceUnavailable("the dedup record (Redis) is not reachable; nothing was accepted, try again");
   return error;
 }
