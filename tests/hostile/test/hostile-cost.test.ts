@@ -78,7 +78,12 @@ describe("worst-case bodies at the size limit", () => {
     const { latencies, p50, p99, max } = await probe.stop();
     const rss = peakRssMiB(ingestPid());
     console.log(`healthz during 20 hostile requests: ${latencies.length} probes, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms; ingest peak RSS ${rss.toFixed(0)} MiB`);
-    expect(statuses).toEqual(requests.map((r) => r.status));
+    // Five of the twenty are uploads and a process stages UPLOAD_SLOTS at once: an upload that arrives
+    // while every slot is taken is refused with 429 before its body is read, as the contract says.
+    const expected = requests.map((r) => r.status);
+    const busy = statuses.map((s, i) => (requests[i]!.path === "/v1/products" && s === 429 ? i : -1)).filter((i) => i >= 0);
+    expect(busy.length).toBeLessThanOrEqual(requests.filter((r) => r.path === "/v1/products").length - UPLOAD_SLOTS);
+    expect(statuses.map((s, i) => (busy.includes(i) ? expected[i] : s))).toEqual(expected);
     expect(latencies.length).toBeGreaterThan(20);
     expect(p99).toBeLessThan(200);
     expect(rss).toBeLessThan(400);
