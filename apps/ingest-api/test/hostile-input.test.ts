@@ -13,7 +13,7 @@ import { startIngest, type Ingest } from "./ingest-harness.js";
 /** Far below the seconds these took before; far above what a busy CI machine adds to a few ms of work. */
 const MAX_LOOP_DELAY_MS = 150;
 /** Each costly request is tried up to this often: a stall of the machine passes, a costly request does not. */
-const ATTEMPTS = 3;
+const ATTEMPTS = 5;
 const FIVE_MB = 5 * 1024 * 1024;
 
 /** A JSON array of `item` repeated to just under `bytes`. */
