@@ -48,9 +48,13 @@ beforeEach(() => {
   answered.length = 0;
 });
 
-/** The log's lines once the answer's "close" has run (it comes after the client has the answer). */
-async function settled(): Promise<Record<string, unknown>[]> {
-  await new Promise((resolve) => setTimeout(resolve, 50));
+/**
+ * The log's lines once `done` holds: the answer's "close" runs after the client has the answer, so
+ * wait for it (a request's line, if any, is written in the same listener that calls onAnswered).
+ */
+async function settled(done: () => boolean): Promise<Record<string, unknown>[]> {
+  for (const deadline = Date.now() + 5000; !done() && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(done(), "the request log to settle").toBe(true);
   return lines;
 }
 
@@ -59,7 +63,7 @@ describe("request log", () => {
     const res = await fetch(`${url}/v1/things/7?x=1`, { headers: { authorization: "Bearer secret-key", cookie: "s=secret" } });
     const id = res.headers.get("x-request-id");
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    const logged = await settled();
+    const logged = await settled(() => answered.length === 1);
     expect(logged.map((l) => l.msg)).toEqual(["looked a thing up", "request completed"]);
     expect(logged.every((l) => l.reqId === id)).toBe(true);
     expect(logged[1]).toMatchObject({ level: 30, method: "GET", url: "/v1/things/7?x=1", status: 200, ms: expect.any(Number) });
@@ -78,7 +82,7 @@ describe("request log", () => {
     expect((await fetch(`${url}/v1/fail`)).status).toBe(500);
     await fetch(`${url}/healthz`);
     await fetch(`${url}/metrics`);
-    const completions = (await settled()).filter((l) => l.msg === "request completed");
+    const completions = (await settled(() => answered.length === 3)).filter((l) => l.msg === "request completed");
     expect(completions.map((l) => [l.url, l.status, l.level])).toEqual([["/v1/fail", 500, 50]]);
   });
 
@@ -89,7 +93,7 @@ describe("request log", () => {
     socket.write("GET /v1/slow HTTP/1.1\r\nHost: x\r\n\r\n");
     await new Promise((resolve) => setTimeout(resolve, 200));
     socket.destroy();
-    const logged = await settled();
+    const logged = await settled(() => lines.some((l) => l.url === "/v1/slow"));
     expect(logged.find((l) => l.url === "/v1/slow")).toMatchObject({ msg: "request aborted before its answer was sent" });
     const metrics = await registry.metrics();
     expect(metrics).toMatch(/http_request_duration_seconds_count\{service="test",method="GET",route="\/v1\/things\/:id",status="200"\} [1-9]/);
