@@ -55,4 +55,11 @@ describe("the ingest API's OpenAPI document", () => {
     expect(references).toEqual(["docs/assets/favicon-32x32.png", "docs/assets/swagger-ui.css", "docs/assets/swagger-ui-bundle.js", "openapi.json"]);
     for (const reference of references) expect((await fetch(new URL(reference, `${ingest.url}/docs`))).status, reference).toBe(200);
   });
+
+  it("sends /docs/ to /docs by a relative redirect, where the page's relative URLs resolve", async () => {
+    const res = await fetch(`${ingest.url}/docs/?x=1`, { redirect: "manual" });
+    expect(res.status).toBe(301);
+    expect(res.headers.get("location")).toBe("../docs");
+    expect(new URL(res.headers.get("location")!, `${ingest.url}/ingest/docs/`).pathname).toBe("/ingest/docs");
+  });
 });

@@ -247,6 +247,13 @@ export interface Docs {
 /** Serves the document at `/openapi.json` and a Swagger UI page at `/docs`, all from local files. */
 export function docsRoutes(router: Router, { document, swaggerUiAssets }: Docs): void {
   route(router, "/openapi.json", { get: (_req, res) => void res.json(document) });
-  route(router, "/docs", { get: (_req, res) => void res.type("html").send(DOCS_PAGE) });
+  route(router, "/docs", {
+    get: (req, res) => {
+      // Express matches /docs/ too, where the page's relative URLs would resolve under /docs/docs/.
+      // A relative redirect keeps a gateway's prefix: /ingest/docs/ → /ingest/docs.
+      if (req.path.endsWith("/")) return res.redirect(301, "../docs");
+      res.type("html").send(DOCS_PAGE);
+    },
+  });
   router.use("/docs/assets", express.static(swaggerUiAssets, { index: false }));
 }
