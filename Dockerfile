@@ -11,7 +11,7 @@ WORKDIR /app
 # The three apps and the workspace packages they import, with a lockfile cut down to them:
 # apps/cli, tests and bench are left out.
 FROM base AS prune
-# Keep in step with turbo's version in pnpm-lock.yaml.
+# Keep in step with turbo's version in pnpm-lock.yaml (tests/architecture/test/docker-pins.test.ts checks).
 ARG TURBO_VERSION=2.11.11
 RUN npm install -g turbo@${TURBO_VERSION}
 COPY . .
