@@ -10,7 +10,7 @@ import {
 } from "@tally/aggregator-worker/folds";
 import type { Database } from "@tally/shared/db";
 import type { CountersJob, FlowsJob, MessagesJob } from "@tally/shared/jobs";
-import { HOUR_MS } from "@tally/shared/time";
+import { QUARTER_HOUR_MS } from "@tally/shared/time";
 import type { Kysely } from "kysely";
 import { counterAt, flowKey, messageKey, uuidSource } from "./bodies.js";
 
@@ -69,9 +69,9 @@ function batchMaker(kind: RawKind, base: number, { eventsPerJob, jobsPerBatch }:
   const each = <T>(event: () => T) => Array.from({ length: eventsPerJob }, event);
   if (kind === "messages") {
     const uuid = uuidSource();
-    const hour = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
+    const quarter = Math.floor(Date.now() / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
     return () => {
-      const batch = jobs<MessagesJob>(() => ({ hour, messages: each(() => ({ ...messageKey(n++, base), amount: "1.250", uuid: uuid() })) }));
+      const batch = jobs<MessagesJob>(() => ({ quarter, messages: each(() => ({ ...messageKey(n++, base), amount: "1.250", uuid: uuid() })) }));
       const rows = toMessageRows(batch.map((item) => item.data));
       return { events, run: (db) => countNewMessages(db, rows) };
     };

@@ -42,8 +42,8 @@ async function insertFixtures(db: Kysely<Database>): Promise<void> {
   await db
     .insertInto("message_rollup")
     .values([
-      { hour: at(13, 0), customer_id: 1, type: "A", count: 5400, total: "64.800" },
-      { hour: at(14, 0), customer_id: 1, type: "A", count: 4870, total: "58.440" },
+      { quarter: at(13, 0), customer_id: 1, type: "A", count: 5400, total: "64.800" },
+      { quarter: at(14, 0), customer_id: 1, type: "A", count: 4870, total: "58.440" },
     ])
     .execute();
   await db

@@ -10,13 +10,13 @@ let server: Awaited<ReturnType<typeof serveQueryApi>>;
 
 const h = (hour: number) => new Date(Date.UTC(2026, 10, 23, hour));
 const rollupRows = [
-  { hour: h(9), customer_id: 2, type: "b", count: 1, total: "0.001" },
-  { hour: h(10), customer_id: 1, type: "A", count: 2, total: "0.012" },
-  { hour: h(11), customer_id: 1, type: "A", count: 1, total: "0.024" },
-  { hour: h(11), customer_id: 1, type: "", count: 4, total: "4.000" },
-  { hour: h(11), customer_id: 2, type: "B", count: 3, total: "999999999999999.999" },
-  { hour: h(12), customer_id: 2, type: "B", count: 3, total: "999999999999999.999" },
-  { hour: h(13), customer_id: 3, type: "C", count: 5, total: "5.000" },
+  { quarter: h(9), customer_id: 2, type: "b", count: 1, total: "0.001" },
+  { quarter: h(10), customer_id: 1, type: "A", count: 2, total: "0.012" },
+  { quarter: h(11), customer_id: 1, type: "A", count: 1, total: "0.024" },
+  { quarter: h(11), customer_id: 1, type: "", count: 4, total: "4.000" },
+  { quarter: h(11), customer_id: 2, type: "B", count: 3, total: "999999999999999.999" },
+  { quarter: h(12), customer_id: 2, type: "B", count: 3, total: "999999999999999.999" },
+  { quarter: h(13), customer_id: 3, type: "C", count: 5, total: "5.000" },
 ];
 
 beforeAll(async () => {
