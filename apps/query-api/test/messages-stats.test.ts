@@ -65,6 +65,7 @@ describe("GET /v1/stats/messages", () => {
       total: 3,
       page: 1,
       size: 50,
+      nextCursor: null,
       asOf: null, // no worker has recorded a watermark yet
       complete: false,
       failedJobs: 0,
@@ -147,7 +148,8 @@ describe("GET /v1/stats/messages", () => {
     ["from", "to=2026-11-24"],
     ["to", "from=2026-11-23"],
     ["from", "from=yesterday&to=2026-11-24"],
-    ["from", "from=2026-11-23T10:30:00Z&to=2026-11-24"],
+    ["from", "from=2026-11-23T10:10:00Z&to=2026-11-24"],
+    ["to", "from=2026-11-23&to=2026-11-23T10:15:30Z"],
     ["to", "from=2026-11-23&to=2026-11-23"],
     ["to", "from=2026-11-24&to=2026-11-23"],
     ["from", "from=2026-11-23&from=2026-11-22&to=2026-11-24"],

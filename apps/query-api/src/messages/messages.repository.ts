@@ -1,17 +1,33 @@
 import type { Database } from "@tally/shared/db";
 import { QUARTER_HOUR_MS } from "@tally/shared/time";
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { MessagesStatsQuery } from "./messages-stats.schema.js";
 
 export interface MessageStatsRow {
   customer_id: string;
   type: string;
+  /** 1-based index into the bucket starts (always 1 without a window). */
+  bucket: number;
   count: string;
   total: string;
 }
 
-/** One page of per customer and type sums over `[from, to)`, and how many such pairs there are. */
-export async function messageStats(db: Kysely<Database>, q: MessagesStatsQuery): Promise<{ rows: MessageStatsRow[]; total: number }> {
+/** Where a page starts: after so many items, or after a key (customer, type, bucket index). */
+export type PageStart = { offset: number } | { after: { customerId: number; type: string; bucket: number } };
+
+/**
+ * One page of per customer, type (and bucket) sums over `[from, to)`, and how many such items there
+ * are. `starts` are the buckets' starts, `from` first; without a window there is one bucket. Rows are
+ * put in their bucket by `width_bucket` against those instants, computed by the caller in the zone: the
+ * index (customer_id, quarter) serves one customer's range, the primary key (quarter, …) everyone's.
+ */
+export async function messageStats(
+  db: Kysely<Database>,
+  q: MessagesStatsQuery,
+  starts: readonly number[],
+  page: PageStart,
+  limit: number,
+): Promise<{ rows: MessageStatsRow[]; total: number }> {
   // One quarter's rows already are its pairs (the primary key is quarter, customer, type), so counting
   // rows counts pairs without grouping every one of them: measured on 40,000 pairs of an hourly
   // rollup, 6–10 ms against 26–30 ms for the grouped count.
@@ -21,22 +37,31 @@ export async function messageStats(db: Kysely<Database>, q: MessagesStatsQuery):
     : db.selectFrom("message_rollup").where("quarter", ">=", q.from).where("quarter", "<", q.to);
   if (q.customerId !== undefined) filtered = filtered.where("customer_id", "=", String(q.customerId));
   if (q.type !== undefined) filtered = filtered.where("type", "=", q.type);
-  const groups = filtered.select(["customer_id", "type"]).groupBy(["customer_id", "type"]);
+  const bucket =
+    starts.length === 1 ? sql<number>`1` : sql<number>`width_bucket(quarter, ${starts.map((s) => new Date(s).toISOString())}::timestamptz[])`;
+  const groups = (from: typeof filtered) => from.select(["customer_id", "type", bucket.as("bucket")]).groupBy(["customer_id", "type", sql`3`]);
 
+  let pageQuery = filtered;
+  if ("after" in page) {
+    // Keys before the cursor's customer and type are skipped by the scan, the rest after grouping.
+    const { customerId, type } = page.after;
+    pageQuery = pageQuery.where(sql<boolean>`(customer_id, type) >= (${String(customerId)}::bigint, ${type})`);
+  }
+  const sums = groups(pageQuery).select((eb) => [eb.fn.sum<string>("count").as("count"), eb.fn.sum<string>("total").as("total")]);
+  let ordered = db.selectFrom(sums.as("g")).selectAll().orderBy("customer_id").orderBy("type").orderBy("bucket");
+  if ("after" in page) {
+    const { customerId, type, bucket: index } = page.after;
+    ordered = ordered.where(sql<boolean>`(customer_id, type, bucket) > (${String(customerId)}::bigint, ${type}, ${index}::int)`);
+  }
+  const rowsQuery = ordered.limit(limit);
   const [rows, counted] = await Promise.all([
-    groups
-      .select((eb) => [eb.fn.sum<string>("count").as("count"), eb.fn.sum<string>("total").as("total")])
-      .orderBy("customer_id")
-      .orderBy("type")
-      .limit(q.size)
-      .offset((q.page - 1) * q.size)
-      .execute(),
+    ("offset" in page ? rowsQuery.offset(page.offset) : rowsQuery).execute(),
     oneQuarter
       ? filtered.select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow()
       : db
-          .selectFrom(groups.as("g"))
+          .selectFrom(groups(filtered).as("g"))
           .select((eb) => eb.fn.countAll<string>().as("n"))
           .executeTakeFirstOrThrow(),
   ]);
-  return { rows, total: Number(counted.n) };
+  return { rows: rows.map((r) => ({ ...r, bucket: Number(r.bucket) })), total: Number(counted.n) };
 }

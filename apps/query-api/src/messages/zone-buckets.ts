@@ -1,0 +1,106 @@
+/**
+ * Buckets of a time zone's calendar (its hours, days or months), as the instants they start at. Node's
+ * ICU time zone data is the one source: Postgres only groups rows by the instants computed here, so no
+ * difference between two time zone databases, nor Postgres's POSIX zone syntax, can change an answer.
+ */
+export type BucketWindow = "hour" | "day" | "month";
+
+/** The most buckets one query may split [from, to) into: a leap year by hour is 8,784. */
+export const MAX_BUCKETS = 10_000;
+
+/**
+ * An IANA zone name (`Europe/Lisbon`, `Asia/Calcutta` or `Asia/Kolkata`, `UTC`) that Node knows. Not
+ * abbreviations (`EST`), POSIX strings (`UTC+5`, `EST5EDT`, `<+0545>-0545`, which Postgres reads with
+ * the sign inverted) or bare offsets: an Area/Location name, or UTC.
+ */
+export function isZoneName(name: string): boolean {
+  if (!/^(?:UTC|[A-Z][A-Za-z]*(?:\/[A-Za-z0-9_+-]+)+)$/.test(name)) return false;
+  try {
+    formatter(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+interface Wall {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  /** Local minus UTC, in ms, at this instant. */
+  offset: number;
+}
+
+/** The wall clock of `zone` at instant `at` (whole seconds). */
+function wallAt(zone: string, at: number): Wall {
+  const p: Record<string, number> = {};
+  for (const { type, value } of formatter(zone).formatToParts(at)) if (type !== "literal") p[type] = Number(value);
+  const [year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0] = [p.year, p.month, p.day, p.hour, p.minute, p.second];
+  return { year, month, day, hour, offset: Date.UTC(year, month - 1, day, hour, minute, second) - (at - (((at % 1000) + 1000) % 1000)) };
+}
+
+/** What names the bucket an instant is in. An hour keeps its offset: 01:00 EDT and 01:00 EST are two. */
+function bucketKey(w: Wall, window: BucketWindow): string {
+  if (window === "month") return `${w.year}-${w.month}`;
+  if (window === "day") return `${w.year}-${w.month}-${w.day}`;
+  return `${w.year}-${w.month}-${w.day}T${w.hour}@${w.offset}`;
+}
+
+/** The wall-clock start of the bucket after the one `w` is in, as if that wall clock were UTC. */
+function nextWallStart(w: Wall, window: BucketWindow): number {
+  if (window === "month") return Date.UTC(w.year, w.month, 1);
+  if (window === "day") return Date.UTC(w.year, w.month - 1, w.day + 1);
+  return Date.UTC(w.year, w.month - 1, w.day, w.hour + 1);
+}
+
+/** The first instant after `at` (whose wall clock is `w`) that is in another bucket. */
+function nextBoundary(zone: string, window: BucketWindow, at: number, w: Wall): number {
+  const key = bucketKey(w, window);
+  const guess = nextWallStart(w, window) - w.offset;
+  // The usual case: no offset change before the next bucket starts.
+  if (wallAt(zone, guess).offset === w.offset) return guess;
+  // An offset change in between (daylight saving): find the change of bucket by bisection, to the
+  // second. Three hours past the guess is past any shift a zone has had (Antarctica/Troll's is 2 h).
+  let lo = at;
+  let hi = guess + 3 * 3_600_000;
+  while (hi - lo > 1000) {
+    const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
+    if (bucketKey(wallAt(zone, mid), window) === key) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
+/**
+ * The starts of the buckets `[from, to)` is split into, the first clipped to `from` (each bucket ends
+ * where the next starts; the last at `to`), or undefined if there would be more than MAX_BUCKETS.
+ */
+export function bucketStarts(from: number, to: number, window: BucketWindow, zone: string): number[] | undefined {
+  const starts = [from];
+  for (let at = nextBoundary(zone, window, from, wallAt(zone, from)); at < to; at = nextBoundary(zone, window, at, wallAt(zone, at))) {
+    if (starts.length === MAX_BUCKETS) return undefined;
+    starts.push(at);
+  }
+  return starts;
+}
