@@ -163,6 +163,22 @@ describe("GET /v1/stats/messages", () => {
     ["size", "from=2026-11-23&to=2026-11-24&size=0"],
     ["size", "from=2026-11-23&to=2026-11-24&size=1001"],
     ["size", "from=2026-11-23&to=2026-11-24&size=1.5"],
+    // window and tz (their answers: messages-windows.test.ts)
+    ["window", "from=2026-11-23&to=2026-11-24&window=week"],
+    ["window", "from=2026-11-23&to=2026-11-24&window=Day"],
+    ["window", "from=2026-11-23&to=2026-11-24&window=day&window=hour"],
+    ["window", "from=2020-01-01&to=2022-01-01&window=hour"], // 17,544 buckets
+    ["tz", "from=2026-11-23&to=2026-11-24&window=day&tz=UTC%2B5"], // POSIX: Postgres would read it as UTC-5
+    ["tz", "from=2026-11-23&to=2026-11-24&window=day&tz=EST5EDT"],
+    ["tz", "from=2026-11-23&to=2026-11-24&window=day&tz=%3C%2B0545%3E-0545"],
+    ["tz", "from=2026-11-23&to=2026-11-24&window=day&tz=EST"],
+    ["tz", "from=2026-11-23&to=2026-11-24&window=day&tz=%2B05%3A30"],
+    ["tz", "from=2026-11-23&to=2026-11-24&window=day&tz=Mars%2FOlympus_Mons"],
+    ["tz", "from=2026-11-23&to=2026-11-24&window=day&tz="],
+    ["tz", "from=2026-11-23&to=2026-11-24&window=day&tz=UTC&tz=UTC"],
+    ["tz", "from=2026-11-23&to=2026-11-24&tz=Europe%2FLisbon"], // a zone needs a window
+    ["from", "from=2026-11-23T00:07:00Z&to=2026-11-24&window=day"],
+    ["to", "from=2026-11-23&to=2026-11-23T23:59:59Z&window=day"],
   ])("answers 422 naming %s for ?%s", async (field, query) => {
     const problem = await expectProblem(await get(query), 422);
     expect(problem.errors?.map((e) => e.path)).toEqual([field]);

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { isStorableText } from "@tally/shared/schemas";
+import { decodeCursorValues, encodeCursorValues } from "../opaque-cursor.js";
 
 /** Where a cursor walk stands: the last key handed out, and the query it was handed out for. */
 export interface MessagesCursor {
@@ -18,19 +19,13 @@ export function queryDigest(parts: readonly (string | number | undefined)[]): st
 
 /** An opaque cursor for the key after which the next page starts. */
 export function encodeMessagesCursor(c: MessagesCursor): string {
-  return Buffer.from(JSON.stringify([c.query, c.customerId, c.type, c.bucket])).toString("base64url");
+  return encodeCursorValues([c.query, c.customerId, c.type, c.bucket]);
 }
 
 /** The key a cursor stands for, or undefined if it is not one of ours. */
 export function decodeMessagesCursor(cursor: string): MessagesCursor | undefined {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (!Array.isArray(value) || value.length !== 4) return undefined;
-    const [query, customerId, type, bucket] = value as unknown[];
-    if (typeof query !== "string" || typeof type !== "string" || !isStorableText(type) || type.length > 128) return undefined;
-    if (!Number.isSafeInteger(customerId) || (customerId as number) < 0 || !Number.isSafeInteger(bucket)) return undefined;
-    return { query, customerId: customerId as number, type, bucket: bucket as number };
-  } catch {
-    return undefined;
-  }
+  const [query, customerId, type, bucket] = decodeCursorValues(cursor, 4) ?? [];
+  if (typeof query !== "string" || typeof type !== "string" || !isStorableText(type) || type.length > 128) return undefined;
+  if (!Number.isSafeInteger(customerId) || (customerId as number) < 0 || !Number.isSafeInteger(bucket)) return undefined;
+  return { query, customerId: customerId as number, type, bucket: bucket as number };
 }
