@@ -54,16 +54,30 @@ export async function messageStats(
     ordered = ordered.where(sql<boolean>`(customer_id, type, bucket) > (${String(customerId)}::bigint, ${type}, ${index}::int)`);
   }
   const rowsQuery = ordered.limit(limit);
-  const [rows, counted] = await Promise.all([
-    starts.length === 1 && fewQuarters(q, page, limit) ? mergedQuarters(db, q, page, limit) : ("offset" in page ? rowsQuery.offset(page.offset) : rowsQuery).execute(),
-    oneQuarter
-      ? filtered.select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow()
-      : db
-          .selectFrom(groups(filtered).as("g"))
-          .select((eb) => eb.fn.countAll<string>().as("n"))
-          .executeTakeFirstOrThrow(),
+  const countAll = async () =>
+    Number(
+      (oneQuarter
+        ? await filtered.select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow()
+        : await db
+            .selectFrom(groups(filtered).as("g"))
+            .select((eb) => eb.fn.countAll<string>().as("n"))
+            .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const numbered = (rows: MessageStatsRow[]) => rows.map((r) => ({ ...r, bucket: Number(r.bucket) }));
+
+  if ("offset" in page && !(starts.length === 1 && fewQuarters(q, page, limit))) {
+    // A page by number groups every key anyway, so it counts them on the way (count(*) OVER ()) rather
+    // than in a second statement doing the same work again; only a page past the end needs that one.
+    const rows = await rowsQuery.select(sql<string>`count(*) OVER ()`.as("keys")).offset(page.offset).execute();
+    const total = rows[0] ? Number(rows[0].keys) : page.offset === 0 ? 0 : await countAll();
+    return { rows: numbered(rows), total };
+  }
+  const [rows, total] = await Promise.all([
+    starts.length === 1 && fewQuarters(q, page, limit) ? mergedQuarters(db, q, page, limit) : rowsQuery.execute(),
+    countAll(),
   ]);
-  return { rows: rows.map((r) => ({ ...r, bucket: Number(r.bucket) })), total: Number(counted.n) };
+  return { rows: numbered(rows), total };
 }
 
 /** At most this many quarters, and this many keys read from each, are merged rather than grouped. */
