@@ -33,7 +33,7 @@ export async function loadDataset(databaseUrl: string, sizes: DatasetSizes): Pro
     const half = Math.ceil(sizes.hours / 2);
     const messages = (client: pg.Client, firstHour: number, lastHour: number) =>
       client.query(
-        `INSERT INTO message_rollup (hour, customer_id, type, count, total)
+        `INSERT INTO message_rollup (quarter, customer_id, type, count, total)
          SELECT to_timestamp($1::bigint / 1000) + h * interval '1 hour', c, t, 1 + (c + h) % 7, ((c * 31 + h) % 100000) / 1000.0
          FROM generate_series($2::int, $3::int) h, generate_series(1, $4::int) c, unnest(${MESSAGE_TYPES}) t`,
         [DATASET.messagesFrom, firstHour, lastHour, sizes.customers],

@@ -7,6 +7,7 @@ import { createDriver } from "./driver.js";
 import { loadDataset } from "./load-dataset.js";
 import { describeMachine } from "./machine.js";
 import { measureFreshness } from "./measure-freshness.js";
+import { measureGrain } from "./measure-grain.js";
 import { measureCeilings } from "./measure-ceilings.js";
 import { measurePhase, type PhaseResult, type Target } from "./measure-ingest.js";
 import { measureProducts } from "./measure-products.js";
@@ -149,6 +150,9 @@ async function main(): Promise<void> {
   const queries = await measureQueries(driver, system.queryUrl, sizes);
   for (const q of queries) log(`query ${q.name}: p50 ${q.latency.p50.toFixed(2)} ms, p99 ${q.latency.p99.toFixed(2)} ms`);
 
+  log("messages rollup per hour (before 0011) against per quarter hour (after): the same messages, two databases");
+  const grain = await measureGrain(driver, sizes.grain, rawShape, log);
+
   log(`streaming a ${(sizes.productsBytes / 1e6).toFixed(0)} MB products body`);
   const ingestPid = system.ingest.child.pid;
   if (ingestPid === undefined) throw new Error("the ingest process has no pid");
@@ -166,6 +170,7 @@ async function main(): Promise<void> {
     freshness,
     dataset,
     queries,
+    grain,
     products,
   };
   const rows = tableRows(results);

@@ -10,7 +10,7 @@ import {
 } from "@tally/aggregator-worker/folds";
 import type { Database } from "@tally/shared/db";
 import type { CountersJob, FlowsJob, MessagesJob } from "@tally/shared/jobs";
-import { HOUR_MS } from "@tally/shared/time";
+import { QUARTER_HOUR_MS } from "@tally/shared/time";
 import type { Kysely } from "kysely";
 import { counterAt, flowKey, messageKey, uuidSource } from "./bodies.js";
 
@@ -41,8 +41,16 @@ export interface RawResult {
 
 type Batch = { events: number; run: (db: Kysely<Database>) => Promise<unknown> };
 
-export async function measureRawPostgres(db: Kysely<Database>, kind: RawKind, base: number, seconds: number, shape: RawShape): Promise<RawResult> {
-  const make = batchMaker(kind, base, shape);
+/** `datedEveryMs`: messages are dated to the quarter hour (or, to measure the hourly rollup of before, the hour). */
+export async function measureRawPostgres(
+  db: Kysely<Database>,
+  kind: RawKind,
+  base: number,
+  seconds: number,
+  shape: RawShape,
+  datedEveryMs = QUARTER_HOUR_MS,
+): Promise<RawResult> {
+  const make = batchMaker(kind, base, shape, datedEveryMs);
   let events = 0;
   let batches = 0;
   let next = make();
@@ -60,7 +68,7 @@ export async function measureRawPostgres(db: Kysely<Database>, kind: RawKind, ba
   return { kind, events, seconds: elapsed, eventsPerSecond: events / elapsed, batches, shape };
 }
 
-function batchMaker(kind: RawKind, base: number, { eventsPerJob, jobsPerBatch }: RawShape): () => Batch {
+function batchMaker(kind: RawKind, base: number, { eventsPerJob, jobsPerBatch }: RawShape, datedEveryMs: number): () => Batch {
   const events = eventsPerJob * jobsPerBatch;
   let n = 0;
   /** A batch as the worker holds it: `jobsPerBatch` jobs of `eventsPerJob` events each. */
@@ -69,9 +77,9 @@ function batchMaker(kind: RawKind, base: number, { eventsPerJob, jobsPerBatch }:
   const each = <T>(event: () => T) => Array.from({ length: eventsPerJob }, event);
   if (kind === "messages") {
     const uuid = uuidSource();
-    const hour = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
+    const quarter = Math.floor(Date.now() / datedEveryMs) * datedEveryMs;
     return () => {
-      const batch = jobs<MessagesJob>(() => ({ hour, messages: each(() => ({ ...messageKey(n++, base), amount: "1.250", uuid: uuid() })) }));
+      const batch = jobs<MessagesJob>(() => ({ quarter, messages: each(() => ({ ...messageKey(n++, base), amount: "1.250", uuid: uuid() })) }));
       const rows = toMessageRows(batch.map((item) => item.data));
       return { events, run: (db) => countNewMessages(db, rows) };
     };

@@ -89,7 +89,7 @@ async function grow(databaseUrl: string, range: { fromHour: number; toHour: numb
     const restoreLedger = await dropIndexes(b, "message_ledger");
     await Promise.all([
       a.query(
-        `INSERT INTO message_rollup (hour, customer_id, type, count, total)
+        `INSERT INTO message_rollup (quarter, customer_id, type, count, total)
          SELECT to_timestamp($1::bigint / 1000) + h * interval '1 hour', c, t, 1 + (c + h) % 7, ((c * 31 + h) % 100000) / 1000.0
          FROM generate_series($2::int, $3::int - 1) h, generate_series(1, $4::int) c, unnest($5::text[]) t`,
         [DATASET.messagesFrom, range.fromHour, range.toHour, CUSTOMERS, TYPES],

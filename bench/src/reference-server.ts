@@ -2,7 +2,7 @@ import { counterSchema, flowSchema, messageSchema, toCounterEvent } from "@tally
 import express, { type NextFunction, type Request, type Response } from "express";
 import pg from "pg";
 import { z } from "zod";
-import { HOUR_MS } from "@tally/shared/time";
+import { QUARTER_HOUR_MS } from "@tally/shared/time";
 
 /**
  * The reference Tally is compared with: what a take-home would build. The same routes and the same
@@ -52,16 +52,16 @@ const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 app.post("/v1/messages", async (req, res) => {
   const messages = validate(messageSchema, req, res);
   if (!messages) return;
-  const hour = new Date(Math.floor(Date.now() / HOUR_MS) * HOUR_MS);
+  const quarter = new Date(Math.floor(Date.now() / QUARTER_HOUR_MS) * QUARTER_HOUR_MS);
   messages.sort((a, b) => a.customerId - b.customerId || byKey(a.type, b.type));
   await inTransaction(async (client) => {
     for (const m of messages) {
       const fresh = await client.query("INSERT INTO message_ledger (uuid) VALUES ($1) ON CONFLICT DO NOTHING", [m.uuid.toLowerCase()]);
       if (fresh.rowCount !== 1) continue;
       await client.query(
-        `INSERT INTO message_rollup AS r (hour, customer_id, type, count, total) VALUES ($1, $2, $3, 1, $4)
-         ON CONFLICT (hour, customer_id, type) DO UPDATE SET count = r.count + 1, total = r.total + excluded.total`,
-        [hour, m.customerId, m.type, m.amount],
+        `INSERT INTO message_rollup AS r (quarter, customer_id, type, count, total) VALUES ($1, $2, $3, 1, $4)
+         ON CONFLICT (quarter, customer_id, type) DO UPDATE SET count = r.count + 1, total = r.total + excluded.total`,
+        [quarter, m.customerId, m.type, m.amount],
       );
     }
   });

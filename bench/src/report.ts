@@ -4,6 +4,7 @@ import type { CeilingResult } from "./measure-ceilings.js";
 import type { DatasetLoad } from "./load-dataset.js";
 import type { Machine } from "./machine.js";
 import type { FreshnessMeasure } from "./measure-freshness.js";
+import type { GrainResult } from "./measure-grain.js";
 import type { PhaseResult } from "./measure-ingest.js";
 import type { ProductsMeasure } from "./measure-products.js";
 import type { QueryResult } from "./measure-queries.js";
@@ -22,6 +23,7 @@ export interface BenchResults {
   freshness: FreshnessMeasure[];
   dataset: DatasetLoad;
   queries: QueryResult[];
+  grain: GrainResult;
   products: ProductsMeasure;
 }
 
@@ -136,6 +138,7 @@ export function tableRows(r: BenchResults): Row[] {
       met: mark(q.latency.p99 <= 20 && q.non2xx === 0),
     });
   }
+  rows.push(...grainRows(r.grain));
   const p = r.products;
   const gib = p.bytes / 1024 ** 3;
   const size = gib >= 1 ? `${gib.toFixed(1)} GiB` : `${(p.bytes / 1e6).toFixed(0)} MB`;
@@ -147,6 +150,34 @@ export function tableRows(r: BenchResults): Row[] {
     target: "< 256 MiB",
     met: mark(p.peakRssMiB < 256),
   });
+  return rows;
+}
+
+/**
+ * The messages rollup per hour (before migration 0011) and per quarter hour (after), on the same
+ * messages: a row per figure and side, the after row carrying the target where there is one.
+ */
+function grainRows(g: GrainResult): Row[] {
+  const rows: Row[] = [];
+  const label = (side: GrainResult["sides"][number]) =>
+    `${side.grain === "hour" ? "hourly rollup (before)" : "15-minute rollup (after)"}, ${int(side.rows)} rows of ${int(g.customers)} customers × 4 types × ${g.days} days`;
+  for (const side of g.sides) {
+    rows.push({ ...blank, figure: `messages grain, ${label(side)}: fold, events/s`, tally: int(side.fold.eventsPerSecond) });
+  }
+  const names = [...new Set(g.sides.flatMap((s) => s.queries.map((q) => q.name)))];
+  for (const name of names) {
+    for (const side of g.sides) {
+      const q = side.queries.find((x) => x.name === name);
+      if (!q) continue;
+      const targeted = side.grain === "quarter" && name.startsWith("one customer's month by day");
+      rows.push({
+        ...blank,
+        figure: `messages grain, ${label(side)}: query, ${name}: p50 / p99 ms (${int(q.requestsPerSecond)} req/s${q.non2xx ? `, ${q.non2xx} failed` : ""})`,
+        tally: pair(q.latency),
+        ...(targeted ? { target: "p99 ≤ 20 ms", met: mark(q.latency.p99 <= 20 && q.non2xx === 0) } : {}),
+      });
+    }
+  }
   return rows;
 }
 

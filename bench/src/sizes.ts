@@ -20,6 +20,16 @@ export interface Sizes {
   /** Flow pages walked by cursor (size 1,000); the walk stops at the end of the hour anyway. */
   cursorPages: number;
   productsBytes: number;
+  grain: GrainSizes;
+}
+
+/** The hourly against the quarter-hour messages rollup (measure-grain.ts): customers × 4 types × days. */
+export interface GrainSizes {
+  customers: number;
+  /** At least 31: one customer's month by day is one of the questions. */
+  days: number;
+  querySeconds: number;
+  foldSeconds: number;
 }
 
 export interface DatasetSizes {
@@ -45,6 +55,8 @@ export const FULL: Sizes = {
   querySeconds: 5,
   cursorPages: 1_000,
   productsBytes: 2 * 1024 ** 3,
+  // 1,000 × 4 × 32 days: 3.1M hourly rows, 12.3M quarter-hour rows.
+  grain: { customers: 1_000, days: 32, querySeconds: 5, foldSeconds: 8 },
 };
 
 export const QUICK: Sizes = {
@@ -61,4 +73,5 @@ export const QUICK: Sizes = {
   querySeconds: 0.3,
   cursorPages: 10,
   productsBytes: 20_000_000,
+  grain: { customers: 10, days: 32, querySeconds: 0.3, foldSeconds: 0.5 },
 };

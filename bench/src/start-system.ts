@@ -31,18 +31,7 @@ export async function startBenchSystem(extraEnv: Record<string, string>) {
       apps.push(app);
       return app;
     };
-    const ready = async (name: AppName, url: string) => {
-      const app = start(name);
-      await eventually(
-        async () => {
-          if (app.child.exitCode !== null) throw new Error(`${name} exited: ${app.output()}`);
-          return (await fetch(`${url}/readyz`)).ok ? true : undefined;
-        },
-        20_000,
-        `${name} to be ready`,
-      );
-      return app;
-    };
+    const ready = (name: AppName, url: string) => untilReady(name, start(name), url);
     const worker = start("aggregator-worker");
     const [ingest] = await Promise.all([ready("ingest-api", ingestUrl), ready("query-api", queryUrl)]);
     return {
@@ -63,4 +52,17 @@ export async function startBenchSystem(extraEnv: Record<string, string>) {
     await Promise.allSettled([redis.clear(), database.drop()]);
     throw error;
   }
+}
+
+/** Resolves with `app` once its /readyz answers 200; throws if it exits first or takes over 20 s. */
+export async function untilReady(name: AppName, app: AppProcess, url: string): Promise<AppProcess> {
+  await eventually(
+    async () => {
+      if (app.child.exitCode !== null) throw new Error(`${name} exited: ${app.output()}`);
+      return (await fetch(`${url}/readyz`)).ok ? true : undefined;
+    },
+    20_000,
+    `${name} to be ready`,
+  );
+  return app;
 }

@@ -1,5 +1,5 @@
 import { countersJobSchema, flowsJobSchema, messagesJobSchema, QUEUE_NAMES } from "@tally/shared/jobs";
-import { HOUR_MS } from "@tally/shared/time";
+import { QUARTER_HOUR_MS } from "@tally/shared/time";
 import type { Queue } from "bullmq";
 
 /**
@@ -20,7 +20,8 @@ const MAX_READ = 1000;
 const SPANS: Record<string, (data: unknown) => [number, number] | undefined> = {
   [QUEUE_NAMES.messages]: (data) => {
     const job = messagesJobSchema.safeParse(data);
-    return job.success ? [job.data.hour, job.data.hour + HOUR_MS - 1] : undefined;
+    // An old job's `hour` is folded into the hour's first quarter, so that quarter is all it touches.
+    return job.success ? [job.data.quarter, job.data.quarter + QUARTER_HOUR_MS - 1] : undefined;
   },
   [QUEUE_NAMES.counters]: (data) => {
     const job = countersJobSchema.safeParse(data);

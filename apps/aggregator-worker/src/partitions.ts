@@ -30,7 +30,7 @@ export function timePartitionedTables(retention: PartitionRetention): TimePartit
     { table: "domain_minute", column: "minute", span: "day", retentionDays: retention.COUNTER_MINUTE_RETENTION_DAYS },
     { table: "domain_hour", column: "hour", span: "month", retentionDays: retention.COUNTER_HOUR_RETENTION_DAYS },
     // Kept for ever: the partitions keep each month's indexes small, and can be archived month by month.
-    { table: "message_rollup", column: "hour", span: "month", retentionDays: undefined },
+    { table: "message_rollup", column: "quarter", span: "month", retentionDays: undefined },
     { table: "counter_job_ledger", column: "queued_at", span: "day", retentionDays: retention.JOB_LEDGER_RETENTION_DAYS },
     { table: "flow_job_ledger", column: "queued_at", span: "day", retentionDays: retention.JOB_LEDGER_RETENTION_DAYS },
   ];

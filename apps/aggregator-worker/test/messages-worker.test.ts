@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import { createWorkerHarness } from "./worker-harness.js";
 
-const AT = Date.UTC(2026, 10, 23, 14); // the hour the messages were accepted in
-const HOUR = "2026-11-23T14:00:00.000Z";
+const AT = Date.UTC(2026, 10, 23, 14); // the quarter hour the messages were accepted in
+const QUARTER = "2026-11-23T14:00:00.000Z";
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
 const msg = (n: number, amount = "1", customerId = 1, type = "A") => ({ customerId, type, amount, uuid: uuid(n) });
 
@@ -14,35 +14,64 @@ beforeEach(async () => {
 afterEach(() => h.close());
 
 describe("messages worker", () => {
-  it("folds messages into the hourly rollup per customer and type", async () => {
-    await h.messages.add("messages", { hour: AT, messages: [msg(1, "0.5"), msg(2, "0.25"), msg(3, "1", 2, "B")] });
-    await h.messages.add("messages", { hour: AT + 3600_000, messages: [msg(4, "2")] });
+  it("folds messages into the quarter-hour rollup per customer and type", async () => {
+    await h.messages.add("messages", { quarter: AT, messages: [msg(1, "0.5"), msg(2, "0.25"), msg(3, "1", 2, "B")] });
+    await h.messages.add("messages", { quarter: AT + 45 * 60_000, messages: [msg(4, "2")] });
     h.startWorkers();
     await h.drained();
     expect(await h.rollup()).toEqual([
-      { hour: HOUR, customerId: 1, type: "A", count: 2, total: "0.750" },
-      { hour: HOUR, customerId: 2, type: "B", count: 1, total: "1.000" },
-      { hour: "2026-11-23T15:00:00.000Z", customerId: 1, type: "A", count: 1, total: "2.000" },
+      { quarter: QUARTER, customerId: 1, type: "A", count: 2, total: "0.750" },
+      { quarter: QUARTER, customerId: 2, type: "B", count: 1, total: "1.000" },
+      { quarter: "2026-11-23T14:45:00.000Z", customerId: 1, type: "A", count: 1, total: "2.000" },
     ]);
+  });
+
+  it("folds a job queued by the previous release (an `hour`, not a `quarter`) into its hour's first quarter", async () => {
+    // Such jobs are in Redis when the upgrade happens: the new worker must count them, once, where
+    // the old rollup had them (the hour's start), beside the new quarter rows of the same key.
+    await h.messages.add("messages", { hour: AT, messages: [msg(1, "1.5"), msg(2, "2")] });
+    await h.messages.add("messages", { hour: AT + 3_600_000, messages: [msg(3, "4", 2, "B")] });
+    await h.messages.add("messages", { quarter: AT, messages: [msg(4, "0.25"), msg(7, "9")] });
+    await h.messages.add("messages", { quarter: AT + 15 * 60_000, messages: [msg(5, "0.5")] });
+    await h.messages.add("messages", { hour: AT + 15 * 60_000, messages: [msg(6)] }, { jobId: "off-the-hour" });
+    h.startWorkers();
+    await h.drained();
+    expect(await h.rollup()).toEqual([
+      { quarter: QUARTER, customerId: 1, type: "A", count: 4, total: "12.750" },
+      { quarter: "2026-11-23T14:15:00.000Z", customerId: 1, type: "A", count: 1, total: "0.500" },
+      { quarter: "2026-11-23T15:00:00.000Z", customerId: 2, type: "B", count: 1, total: "4.000" },
+    ]);
+    // The previous release never wrote an hour off the hour: such a job is not one of its jobs.
+    const offHour = await h.messages.getJob("off-the-hour");
+    expect(await offHour?.getState()).toBe("failed");
+    expect(await h.messages.getJobCounts("completed", "failed")).toEqual({ completed: 4, failed: 1 });
+  });
+
+  it("refuses a quarter off the 15-minute grid", async () => {
+    await h.messages.add("messages", { quarter: AT + 60_000, messages: [msg(1)] }, { jobId: "off-grid" });
+    h.startWorkers();
+    await h.drained();
+    expect(await h.rollup()).toEqual([]);
+    expect((await h.messages.getJob("off-grid"))?.failedReason).toMatch(/invalid job data/);
   });
 
   it("counts a uuid once when it comes again upper-cased with another amount: the first wins", async () => {
     h.startWorkers();
-    await h.messages.add("messages", { hour: AT, messages: [msg(1, "1.000")] });
+    await h.messages.add("messages", { quarter: AT, messages: [msg(1, "1.000")] });
     await h.drained();
-    await h.messages.add("messages", { hour: AT, messages: [{ ...msg(1, "5.000"), uuid: uuid(1).toUpperCase() }] });
-    await h.messages.add("messages", { hour: AT, messages: [msg(1, "7.000"), msg(1, "9.000")] });
+    await h.messages.add("messages", { quarter: AT, messages: [{ ...msg(1, "5.000"), uuid: uuid(1).toUpperCase() }] });
+    await h.messages.add("messages", { quarter: AT, messages: [msg(1, "7.000"), msg(1, "9.000")] });
     await h.drained();
-    expect(await h.rollup()).toEqual([{ hour: HOUR, customerId: 1, type: "A", count: 1, total: "1.000" }]);
+    expect(await h.rollup()).toEqual([{ quarter: QUARTER, customerId: 1, type: "A", count: 1, total: "1.000" }]);
   });
 
   it("counts a job delivered twice once", async () => {
-    const payload = { hour: AT, messages: [msg(1), msg(2)] };
+    const payload = { quarter: AT, messages: [msg(1), msg(2)] };
     await h.messages.add("messages", payload);
     await h.messages.add("messages", payload);
     h.startWorkers();
     await h.drained();
-    expect(await h.rollup()).toEqual([{ hour: HOUR, customerId: 1, type: "A", count: 2, total: "2.000" }]);
+    expect(await h.rollup()).toEqual([{ quarter: QUARTER, customerId: 1, type: "A", count: 2, total: "2.000" }]);
   });
 
   it("sums exactly: 0.1 + 0.2 is 0.300 and 999999999999999.999 twice is 1999999999999999.998", async () => {
@@ -60,7 +89,7 @@ describe("messages worker", () => {
     const jobs = Array.from({ length: 100 }, (_, j) => ({
       name: "messages",
       // Each uuid appears in ~10 jobs; its amount depends only on the uuid, so the total is known.
-      data: { hour: AT, messages: Array.from({ length: 200 }, (_, i) => (j * 200 + i * 7) % distinct).map((n) => msg(n, `${n % 10}.5`)) },
+      data: { quarter: AT, messages: Array.from({ length: 200 }, (_, i) => (j * 200 + i * 7) % distinct).map((n) => msg(n, `${n % 10}.5`)) },
     }));
     await h.messages.addBulk(jobs);
     const workers = [h.startWorkers(), h.startWorkers()];
@@ -69,7 +98,7 @@ describe("messages worker", () => {
     expect(stats.reduce((n, s) => n + s.jobs, 0)).toBe(100);
     expect(stats.reduce((n, s) => n + s.batches, 0)).toBeLessThan(50); // many jobs per transaction
     const expectedTotal = Array.from({ length: distinct }, (_, n) => (n % 10) + 0.5).reduce((a, b) => a + b, 0);
-    expect(await h.rollup()).toEqual([{ hour: HOUR, customerId: 1, type: "A", count: distinct, total: expectedTotal.toFixed(3) }]);
+    expect(await h.rollup()).toEqual([{ quarter: QUARTER, customerId: 1, type: "A", count: distinct, total: expectedTotal.toFixed(3) }]);
     const ledger = await sql<{ n: string }>`SELECT count(*) AS n FROM message_ledger`.execute(h.db);
     expect(Number(ledger.rows[0]?.n)).toBe(distinct);
     expect(await h.messages.getJobCounts("completed", "failed")).toEqual({ completed: 100, failed: 0 });
@@ -89,12 +118,12 @@ describe("messages worker", () => {
   });
 
   it("sends a job whose payload does not parse to the failed set with its reason, and folds the others", async () => {
-    await h.messages.add("messages", { hour: AT, messages: [msg(1)] });
-    await h.messages.add("messages", { hour: AT, messages: [{ customerId: "x" }] } as never, { jobId: "poison" });
-    await h.messages.add("messages", { hour: AT, messages: [msg(2)] });
+    await h.messages.add("messages", { quarter: AT, messages: [msg(1)] });
+    await h.messages.add("messages", { quarter: AT, messages: [{ customerId: "x" }] } as never, { jobId: "poison" });
+    await h.messages.add("messages", { quarter: AT, messages: [msg(2)] });
     h.startWorkers();
     await h.drained();
-    expect(await h.rollup()).toEqual([{ hour: HOUR, customerId: 1, type: "A", count: 2, total: "2.000" }]);
+    expect(await h.rollup()).toEqual([{ quarter: QUARTER, customerId: 1, type: "A", count: 2, total: "2.000" }]);
     const failed = await h.messages.getJob("poison");
     expect(await failed?.getState()).toBe("failed");
     expect(failed?.failedReason).toMatch(/invalid job data.*customerId/s);

@@ -59,12 +59,16 @@ describe("failedSpans", () => {
     expect(await spans(h.counters)).toEqual({ jobs: 2, from: null, to: null });
   });
 
-  it("spans a failed messages job's hour and a flows job's hours", async () => {
+  it("spans a failed messages job's quarter (an old job's hour: its first quarter, where it counts) and a flows job's hours", async () => {
     const spans = failedSpans();
     const hour = Date.UTC(2026, 10, 23, 14);
-    await h.messages.add("messages", { hour, messages: [{ customerId: 1, type: "A", amount: "1", uuid: "00000000-0000-4000-8000-000000000001" }] });
+    const message = { customerId: 1, type: "A", amount: "1", uuid: "00000000-0000-4000-8000-000000000001" };
+    await h.messages.add("messages", { quarter: hour + 30 * 60_000, messages: [message] });
     await failNext("messages");
-    expect(await spans(h.messages)).toEqual({ jobs: 1, from: hour, to: hour + 3_600_000 - 1 });
+    expect(await spans(h.messages)).toEqual({ jobs: 1, from: hour + 30 * 60_000, to: hour + 45 * 60_000 - 1 });
+    await h.messages.add("messages", { hour, messages: [message] });
+    await failNext("messages");
+    expect(await spans(h.messages)).toEqual({ jobs: 2, from: hour, to: hour + 45 * 60_000 - 1 });
     const flow = (hour: number) => ({ src_app: "a", dest_app: "b", vpc_id: "c", bytes_tx: 1, bytes_rx: 1, hour });
     await h.flows.add("flows", { flows: [flow(7), flow(3)] });
     await failNext("flows");

@@ -1,10 +1,11 @@
 import { createMetricsRegistry } from "@tally/shared/http";
 import { createLogger } from "@tally/shared/logger";
-import { type CountersJob, defaultJobOptions, type FlowsJob, type MessagesJob, type ProductsJob, QUEUE_NAMES } from "@tally/shared/jobs";
+import { type CountersJob, defaultJobOptions, type FlowsJob, type messagesJobSchema, type ProductsJob, QUEUE_NAMES } from "@tally/shared/jobs";
 import { createRedisConnection } from "@tally/shared/redis";
 import { createTestDatabase, createTestRedis, eventually, testConfig } from "@tally/testing";
 import { Queue } from "bullmq";
 import { sql } from "kysely";
+import type { z } from "zod";
 import { createWorkerMetrics } from "../src/metrics.js";
 import { createBodyDigestRelease } from "../src/products/body-digests.js";
 import type { SettleDeps } from "../src/products/settle-upload.js";
@@ -25,7 +26,8 @@ export async function createWorkerHarness() {
   });
   const producer = createRedisConnection(redis.url, "worker");
   const options = { connection: producer, prefix: redis.prefix, defaultJobOptions };
-  const messages = new Queue<MessagesJob>(QUEUE_NAMES.messages, options);
+  // What a producer may have queued: this release's jobs, and the previous release's (`hour`).
+  const messages = new Queue<z.input<typeof messagesJobSchema>>(QUEUE_NAMES.messages, options);
   const counters = new Queue<CountersJob>(QUEUE_NAMES.counters, options);
   const flows = new Queue<FlowsJob>(QUEUE_NAMES.flows, options);
   const products = new Queue<ProductsJob>(QUEUE_NAMES.products, options);
@@ -77,9 +79,9 @@ export async function createWorkerHarness() {
       return failed.flat();
     },
     async rollup() {
-      const { rows } = await sql<{ hour: Date; customer_id: string; type: string; count: string; total: string }>`
-        SELECT hour, customer_id, type, count, total FROM message_rollup ORDER BY hour, customer_id, type`.execute(database.db);
-      return rows.map((r) => ({ hour: r.hour.toISOString(), customerId: Number(r.customer_id), type: r.type, count: Number(r.count), total: r.total }));
+      const { rows } = await sql<{ quarter: Date; customer_id: string; type: string; count: string; total: string }>`
+        SELECT quarter, customer_id, type, count, total FROM message_rollup ORDER BY quarter, customer_id, type`.execute(database.db);
+      return rows.map((r) => ({ quarter: r.quarter.toISOString(), customerId: Number(r.customer_id), type: r.type, count: Number(r.count), total: r.total }));
     },
     async close() {
       await Promise.all(running.map((w) => w.close()));

@@ -21,8 +21,8 @@ export interface IngestQueues {
    * queued whole or not at all; small concurrent requests share jobs.
    */
   enqueue: {
-    /** Messages accepted during the UTC hour starting at `hour`. */
-    messages(messages: Message[], hour: number, ids?: JobIds): Promise<void>;
+    /** Messages accepted during the quarter hour starting at `quarter`. */
+    messages(messages: Message[], quarter: number, ids?: JobIds): Promise<void>;
     counters(counters: CounterEvent[], ids?: JobIds): Promise<void>;
     flows(flows: Flow[], ids?: JobIds): Promise<void>;
   };
@@ -75,7 +75,7 @@ export function createIngestQueues(connection: RedisConnection, { prefix, logger
     return (events: E[], key = "", ids?: JobIds) =>
       events.length <= MAX_EVENTS_PER_JOB && !ids ? coalescer.add(events, key) : addJobs(chunk(events, MAX_EVENTS_PER_JOB), key, ids);
   };
-  const enqueueMessages = enqueuer(messages, (events: Message[], hour) => ({ hour: Number(hour), messages: events }));
+  const enqueueMessages = enqueuer(messages, (events: Message[], quarter) => ({ quarter: Number(quarter), messages: events }));
   const enqueueCounters = enqueuer(counters, (events: CounterEvent[]) => ({ counters: events }));
   const enqueueFlows = enqueuer(flows, (events: Flow[]) => ({ flows: events }));
 
@@ -85,7 +85,7 @@ export function createIngestQueues(connection: RedisConnection, { prefix, logger
     flows,
     products,
     enqueue: {
-      messages: (events, hour, ids) => enqueueMessages(events, String(hour), ids),
+      messages: (events, quarter, ids) => enqueueMessages(events, String(quarter), ids),
       counters: (events, ids) => enqueueCounters(events, "", ids),
       flows: (events, ids) => enqueueFlows(events, "", ids),
     },

@@ -16,7 +16,7 @@ interface SharedStores {
   database: TestDatabase;
 }
 
-/** When the harness says every request was accepted: 14:54:30, so messages go to the 14:00 hour. */
+/** When the harness says every request was accepted: 14:54:30, so messages go to the 14:45 quarter. */
 const ACCEPTED_AT = Date.UTC(2026, 10, 23, 14, 54, 30);
 
 /**

@@ -13,12 +13,13 @@ afterAll(() => ingest.close());
 beforeEach(() => ingest.queues.messages.drain(true));
 
 describe("POST /v1/messages", () => {
-  it("accepts one message with 202, queues it with its uuid lower-cased, dated to the hour of acceptance", async () => {
+  it("accepts one message with 202, queues it with its uuid lower-cased, dated to the quarter hour of acceptance", async () => {
     const res = await ingest.post("/v1/messages", message(1, { uuid: uuid(1).toUpperCase(), extra: "ignored" }));
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ accepted: 1 });
     const jobs = await ingest.messageJobs();
-    expect(jobs.map((j) => j.data)).toEqual([{ hour: Date.UTC(2026, 10, 23, 14), messages: [message(1)] }]);
+    // Accepted at 14:54:30: the quarter is 14:45, not the hour (14:00).
+    expect(jobs.map((j) => j.data)).toEqual([{ quarter: Date.UTC(2026, 10, 23, 14, 45), messages: [message(1)] }]);
   });
 
   it("accepts an array, splitting it into jobs of at most 1000 messages", async () => {

@@ -1,10 +1,12 @@
 import "./dashboard.css";
 import { apiKey, getJson, KeyRequired, type DashboardSummary, type TopDomains } from "./api.js";
+import { customerChart } from "./customer-chart.js";
 import { createView } from "./render.js";
 
 const REFRESH_MS = 5000;
 
 const render = createView();
+customerChart();
 const status = document.getElementById("status")!;
 const keyForm = document.getElementById("key-form") as HTMLFormElement;
 const keyInput = document.getElementById("key") as HTMLInputElement;

@@ -1,6 +1,6 @@
 import { isStorableText, STORABLE_TEXT } from "@tally/shared/schemas";
 import { z } from "zod";
-import { HOUR_MS } from "@tally/shared/time";
+import { QUARTER_HOUR_MS } from "@tally/shared/time";
 
 const ISO_INSTANT =
   /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
@@ -14,7 +14,7 @@ export function parseIsoInstant(text: string): number | undefined {
   const m = ISO_INSTANT.exec(text);
   if (!m) return undefined;
   const [, y, mo, d, h = "0", mi = "0", s = "0", frac = "0", zone] = m;
-  // Milliseconds are the finest a Date holds: a finer non-zero fraction is not on any whole hour.
+  // Milliseconds are the finest a Date holds: a finer non-zero fraction is not on any grid we use.
   if (/[1-9]/.test(frac.slice(3))) return undefined;
   const parts = [Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)] as const;
   const utc = Date.UTC(...parts, Number(frac.slice(0, 3).padEnd(3, "0")));
@@ -40,15 +40,15 @@ export const single = z
   .string({ error: (issue) => (issue.input === undefined ? "is required" : "must be given once") })
   .refine(isStorableText, { error: STORABLE_TEXT });
 
-/** An instant on a whole UTC hour, as a Date. */
-export const hourInstant = single.transform((text, ctx) => {
+/** An instant on the messages rollup's grid (a quarter hour: :00, :15, :30 or :45 UTC), as a Date. */
+export const quarterInstant = single.transform((text, ctx) => {
   const ms = parseIsoInstant(text);
   if (ms === undefined) {
     ctx.addIssue({ code: "custom", message: "must be an ISO-8601 date or date-time such as 2026-11-23T14:00:00Z" });
     return z.NEVER;
   }
-  if (ms % HOUR_MS !== 0) {
-    ctx.addIssue({ code: "custom", message: "must be on a whole hour" });
+  if (ms % QUARTER_HOUR_MS !== 0) {
+    ctx.addIssue({ code: "custom", message: "must be on a quarter hour (minutes :00, :15, :30 or :45, no seconds)" });
     return z.NEVER;
   }
   return new Date(ms);
@@ -60,7 +60,8 @@ export const digits = (max = Number.MAX_SAFE_INTEGER) =>
     z.number().max(max, { error: `must be at most ${max}` }),
   );
 
+/** `page` (1 when absent; optional so that it can be told apart from a cursor) and `size`. */
 export const pageParams = {
-  page: digits().pipe(z.number().min(1, { error: "must be 1 or more" })).default(1),
+  page: digits().pipe(z.number().min(1, { error: "must be 1 or more" })).optional(),
   size: digits(1000).pipe(z.number().min(1, { error: "must be between 1 and 1000" })).default(50),
 };

@@ -34,10 +34,12 @@ beforeAll(async () => {
   await database.db
     .insertInto("message_rollup")
     .values([
-      { hour: at(13, 0), customer_id: 1, type: "A", count: 3, total: "1.000" },
-      { hour: at(13, 0), customer_id: 2, type: "B", count: 4, total: "1.000" },
-      { hour: at(14, 0), customer_id: 1, type: "A", count: 2, total: "1.000" },
-      { hour: at(12, 0), customer_id: 1, type: "A", count: 100, total: "1.000" },
+      // An hour is the sum of its quarters: 13:00 and 13:45 are both in the last complete hour.
+      { quarter: at(13, 0), customer_id: 1, type: "A", count: 1, total: "1.000" },
+      { quarter: at(13, 45), customer_id: 1, type: "A", count: 2, total: "1.000" },
+      { quarter: at(13, 0), customer_id: 2, type: "B", count: 4, total: "1.000" },
+      { quarter: at(14, 0), customer_id: 1, type: "A", count: 2, total: "1.000" },
+      { quarter: at(12, 45), customer_id: 1, type: "A", count: 100, total: "1.000" },
     ])
     .execute();
   await database.db

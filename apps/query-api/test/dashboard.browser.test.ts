@@ -42,8 +42,12 @@ async function insertFixtures(db: Kysely<Database>): Promise<void> {
   await db
     .insertInto("message_rollup")
     .values([
-      { hour: at(13, 0), customer_id: 1, type: "A", count: 5400, total: "64.800" },
-      { hour: at(14, 0), customer_id: 1, type: "A", count: 4870, total: "58.440" },
+      { quarter: at(13, 0), customer_id: 1, type: "A", count: 5400, total: "64.800" },
+      { quarter: at(14, 0), customer_id: 1, type: "A", count: 4870, total: "58.440" },
+      // Customer 77: two types on 23 November UTC, one quarter of which (19:00Z) is 24 November in Kolkata.
+      { quarter: at(9, 15), customer_id: 77, type: "A", count: 3, total: "1.500" },
+      { quarter: at(11, 45), customer_id: 77, type: "B", count: 4, total: "2.000" },
+      { quarter: at(19, 0), customer_id: 77, type: "A", count: 5, total: "2.500" },
     ])
     .execute();
   await db
@@ -106,6 +110,30 @@ describe("GET /dashboard in Chromium", () => {
 
     await mkdir(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
+
+describe("the dashboard's chart of one customer", () => {
+  it.each([
+    ["UTC", 1],
+    ["Asia/Kolkata", 2],
+  ])("draws a customer's messages by day of %s, summed over its types (%i days)", async (tz, days) => {
+    const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems = watchPage(page);
+    await page.goto(`${open!.url}/dashboard`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+    await page.locator("#customer-id").fill("77");
+    await page.locator("#customer-window").selectOption("day");
+    await page.locator("#customer-until").fill("2026-11-24");
+    await page.locator("#customer-tz").selectOption(tz);
+    await page.getByRole("button", { name: "Show" }).click();
+    await page.waitForSelector("#customer-section[data-messages]", { timeout: 10_000 });
+    expect(await page.locator("#customer-section").getAttribute("data-messages")).toBe("12");
+    expect(await page.locator("#customer-section").getAttribute("data-buckets")).toBe(String(days));
+    expect(await page.locator("#customer-note").textContent()).toBe(`12 messages by day, ${tz}.`);
+    expect(await paintedPixels(page, "#customer-chart")).toBeGreaterThan(1000);
     expect(problems).toEqual([]);
     await page.close();
   });

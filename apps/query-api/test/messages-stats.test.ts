@@ -10,13 +10,13 @@ let server: Awaited<ReturnType<typeof serveQueryApi>>;
 
 const h = (hour: number) => new Date(Date.UTC(2026, 10, 23, hour));
 const rollupRows = [
-  { hour: h(9), customer_id: 2, type: "b", count: 1, total: "0.001" },
-  { hour: h(10), customer_id: 1, type: "A", count: 2, total: "0.012" },
-  { hour: h(11), customer_id: 1, type: "A", count: 1, total: "0.024" },
-  { hour: h(11), customer_id: 1, type: "", count: 4, total: "4.000" },
-  { hour: h(11), customer_id: 2, type: "B", count: 3, total: "999999999999999.999" },
-  { hour: h(12), customer_id: 2, type: "B", count: 3, total: "999999999999999.999" },
-  { hour: h(13), customer_id: 3, type: "C", count: 5, total: "5.000" },
+  { quarter: h(9), customer_id: 2, type: "b", count: 1, total: "0.001" },
+  { quarter: h(10), customer_id: 1, type: "A", count: 2, total: "0.012" },
+  { quarter: h(11), customer_id: 1, type: "A", count: 1, total: "0.024" },
+  { quarter: h(11), customer_id: 1, type: "", count: 4, total: "4.000" },
+  { quarter: h(11), customer_id: 2, type: "B", count: 3, total: "999999999999999.999" },
+  { quarter: h(12), customer_id: 2, type: "B", count: 3, total: "999999999999999.999" },
+  { quarter: h(13), customer_id: 3, type: "C", count: 5, total: "5.000" },
 ];
 
 beforeAll(async () => {
@@ -65,6 +65,7 @@ describe("GET /v1/stats/messages", () => {
       total: 3,
       page: 1,
       size: 50,
+      nextCursor: null,
       asOf: null, // no worker has recorded a watermark yet
       complete: false,
       failedJobs: 0,
@@ -147,7 +148,8 @@ describe("GET /v1/stats/messages", () => {
     ["from", "to=2026-11-24"],
     ["to", "from=2026-11-23"],
     ["from", "from=yesterday&to=2026-11-24"],
-    ["from", "from=2026-11-23T10:30:00Z&to=2026-11-24"],
+    ["from", "from=2026-11-23T10:10:00Z&to=2026-11-24"],
+    ["to", "from=2026-11-23&to=2026-11-23T10:15:30Z"],
     ["to", "from=2026-11-23&to=2026-11-23"],
     ["to", "from=2026-11-24&to=2026-11-23"],
     ["from", "from=2026-11-23&from=2026-11-22&to=2026-11-24"],
@@ -161,6 +163,22 @@ describe("GET /v1/stats/messages", () => {
     ["size", "from=2026-11-23&to=2026-11-24&size=0"],
     ["size", "from=2026-11-23&to=2026-11-24&size=1001"],
     ["size", "from=2026-11-23&to=2026-11-24&size=1.5"],
+    // window and tz (their answers: messages-windows.test.ts)
+    ["window", "from=2026-11-23&to=2026-11-24&window=week"],
+    ["window", "from=2026-11-23&to=2026-11-24&window=Day"],
+    ["window", "from=2026-11-23&to=2026-11-24&window=day&window=hour"],
+    ["window", "from=2020-01-01&to=2022-01-01&window=hour"], // 17,544 buckets
+    ["tz", "from=2026-11-23&to=2026-11-24&window=day&tz=UTC%2B5"], // POSIX: Postgres would read it as UTC-5
+    ["tz", "from=2026-11-23&to=2026-11-24&window=day&tz=EST5EDT"],
+    ["tz", "from=2026-11-23&to=2026-11-24&window=day&tz=%3C%2B0545%3E-0545"],
+    ["tz", "from=2026-11-23&to=2026-11-24&window=day&tz=EST"],
+    ["tz", "from=2026-11-23&to=2026-11-24&window=day&tz=%2B05%3A30"],
+    ["tz", "from=2026-11-23&to=2026-11-24&window=day&tz=Mars%2FOlympus_Mons"],
+    ["tz", "from=2026-11-23&to=2026-11-24&window=day&tz="],
+    ["tz", "from=2026-11-23&to=2026-11-24&window=day&tz=UTC&tz=UTC"],
+    ["tz", "from=2026-11-23&to=2026-11-24&tz=Europe%2FLisbon"], // a zone needs a window
+    ["from", "from=2026-11-23T00:07:00Z&to=2026-11-24&window=day"],
+    ["to", "from=2026-11-23&to=2026-11-23T23:59:59Z&window=day"],
   ])("answers 422 naming %s for ?%s", async (field, query) => {
     const problem = await expectProblem(await get(query), 422);
     expect(problem.errors?.map((e) => e.path)).toEqual([field]);

@@ -37,4 +37,15 @@ describe("createQueryClient", () => {
     expect(fake.requests[0]?.url).toBe("http://tally.test:3001/v1/flows?hour=7&size=100");
     expect(fake.requests[0]?.headers.get("authorization")).toBeNull();
   });
+
+  it("sends a messages window and zone, and types each item's start and end", async () => {
+    const item = { customerId: 1, type: "A", start: "2026-11-22T18:30:00.000Z", end: "2026-11-23T18:30:00.000Z", count: 3, totalAmount: "0.036" };
+    const answer = { from: item.start, to: item.end, window: "day", tz: "Asia/Kolkata", items: [item], total: 1, page: 1, size: 50, nextCursor: null, asOf: null, complete: false, failedJobs: 0 };
+    const fake = fakeFetch(() => Response.json(answer));
+    const query = { from: item.start, to: item.end, window: "day", tz: "Asia/Kolkata" } as const;
+    const { data } = await createQueryClient("http://tally.test:3001", { fetch: fake.fetch }).GET("/v1/stats/messages", { params: { query } });
+    const start: string | undefined = data?.items[0]?.start;
+    expect([start, data?.nextCursor]).toEqual([item.start, null]);
+    expect(new URL(fake.requests[0]!.url).searchParams.get("tz")).toBe("Asia/Kolkata");
+  });
 });

@@ -2,7 +2,7 @@ import type { DefaultJobOptions } from "bullmq";
 import { z } from "zod";
 import { flowSchema } from "./schemas/flows.schema.js";
 import { messageSchema } from "./schemas/messages.schema.js";
-import { HOUR_MS } from "./time.js";
+import { HOUR_MS, QUARTER_HOUR_MS } from "./time.js";
 
 // What ingest puts on the queues and the worker takes off them: the contract between the two, and
 // the names the query API reads freshness by. Types only from bullmq: importing this loads no queue code.
@@ -22,16 +22,27 @@ export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 export const MAX_EVENTS_PER_JOB = 1000;
 
 /**
- * `messages` job: messages accepted during the UTC hour starting at `hour` (epoch ms), from one or
- * several requests (ingest gathers small concurrent requests into one job).
+ * `messages` job: messages accepted during the quarter hour starting at `quarter` (epoch ms), from one
+ * or several requests (ingest gathers small concurrent requests into one job).
  * uuids are lower-cased by ingest so the ledger compares them case-insensitively.
- * New fields must be optional so jobs queued by the previous deploy still parse.
+ * Jobs queued by a release before migration 0011 carry `hour` instead (messages dated to the hour):
+ * they still parse, as the quarter the hour starts with, where their messages were always counted.
  */
-export const messagesJobSchema = z.object({
-  hour: z.number().int().nonnegative().multipleOf(HOUR_MS),
-  messages: z.array(messageSchema).min(1),
-});
-export type MessagesJob = z.infer<typeof messagesJobSchema>;
+export const messagesJobSchema = z
+  .object({
+    quarter: z.number().int().nonnegative().multipleOf(QUARTER_HOUR_MS).optional(),
+    hour: z.number().int().nonnegative().multipleOf(HOUR_MS).optional(),
+    messages: z.array(messageSchema).min(1),
+  })
+  .transform(({ quarter, hour, messages }, ctx) => {
+    const at = quarter ?? hour;
+    if (at === undefined || (quarter !== undefined && hour !== undefined)) {
+      ctx.addIssue({ code: "custom", path: ["quarter"], message: "needs a quarter (or, from the previous release, an hour), not both" });
+      return z.NEVER;
+    }
+    return { quarter: at, messages };
+  });
+export type MessagesJob = z.output<typeof messagesJobSchema>;
 
 /**
  * `counters` job: counters of one request (or part of one). The worker's job-id ledger makes each

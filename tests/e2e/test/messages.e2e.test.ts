@@ -36,6 +36,31 @@ describe("messages, end to end through the three processes", () => {
     expect(await worker.stop()).toBe(0);
   });
 
+  it("dates a message to its quarter hour of acceptance and answers it in the zone's hour and day", async () => {
+    const worker = await system.start("aggregator-worker");
+    const before = Date.now();
+    expect(await postMessages({ customerId: 11, type: "Q", amount: "1.500", uuid: uuid(11) })).toBe(202);
+    const after = Date.now();
+    // Asia/Kathmandu (+5:45): its hours start at :15 UTC. The message is in the one holding its acceptance.
+    const quarter = (t: number) => Math.floor(t / 900_000) * 900_000;
+    const from = new Date(quarter(before) - 6 * 3_600_000).toISOString();
+    const to = new Date(quarter(after) + 3 * 3_600_000).toISOString();
+    const query = { from, to, customerId: "11", window: "hour", tz: "Asia/Kathmandu" } as const;
+    const answer = await eventually(async () => {
+      const body = await ok(api.query.GET("/v1/stats/messages", { params: { query } }));
+      return body.items.length > 0 ? body : undefined;
+    });
+    expect(answer.items).toHaveLength(1);
+    const [item] = answer.items;
+    expect(item).toMatchObject({ customerId: 11, type: "Q", count: 1, totalAmount: "1.500" });
+    expect(new Date(item!.start!).getUTCMinutes()).toBe(15);
+    expect(Date.parse(item!.end!) - Date.parse(item!.start!)).toBe(3_600_000);
+    // Accepted between `before` and `after`: its hour starts no later than that, and ends after.
+    expect(Date.parse(item!.start!)).toBeLessThanOrEqual(after);
+    expect(Date.parse(item!.end!)).toBeGreaterThan(before);
+    expect(await worker.stop()).toBe(0);
+  });
+
   it("loses nothing when a worker is stopped with SIGTERM mid-stream, and it exits 0", async () => {
     const perRequest = 1000;
     const worker = await system.start("aggregator-worker");

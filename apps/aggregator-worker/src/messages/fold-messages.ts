@@ -11,10 +11,10 @@ import { countNewMessages, type MessageRow } from "./messages.repository.js";
 export function toMessageRows(jobs: readonly MessagesJob[]): MessageRow[] {
   const rows = new Map<string, MessageRow>();
   for (const job of jobs) {
-    const hour = new Date(job.hour).toISOString();
+    const quarter = new Date(job.quarter).toISOString();
     for (const m of job.messages) {
       const uuid = m.uuid.toLowerCase();
-      if (!rows.has(uuid)) rows.set(uuid, { uuid, customerId: m.customerId, type: m.type, amount: m.amount, hour });
+      if (!rows.has(uuid)) rows.set(uuid, { uuid, customerId: m.customerId, type: m.type, amount: m.amount, quarter });
     }
   }
   return [...rows.values()];

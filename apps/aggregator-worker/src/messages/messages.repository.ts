@@ -1,17 +1,17 @@
 import type { Database } from "@tally/shared/db";
 import { sql, type Kysely } from "kysely";
 
-/** One message, ready for the rollup: uuid lower-cased, hour the UTC hour it was accepted in. */
+/** One message, ready for the rollup: uuid lower-cased, quarter the quarter hour it was accepted in. */
 export interface MessageRow {
   uuid: string;
   customerId: number;
   type: string;
   amount: string;
-  hour: string;
+  quarter: string;
 }
 
 /**
- * Records the rows' uuids in the ledger and adds only those never seen before to the hourly rollup,
+ * Records the rows' uuids in the ledger and adds only those never seen before to the quarter-hour rollup,
  * in one statement (so one transaction): a replayed batch changes nothing, and two workers carrying
  * the same uuid serialize on the ledger's unique index. Keys are taken in sorted order so concurrent
  * workers lock rows in the same order and never deadlock. `rows` must not repeat a uuid.
@@ -26,8 +26,8 @@ export async function countNewMessages(db: Kysely<Database>, rows: readonly Mess
         ${rows.map((r) => r.customerId)}::bigint[],
         ${rows.map((r) => r.type)}::text[],
         ${rows.map((r) => r.amount)}::numeric[],
-        ${rows.map((r) => r.hour)}::timestamptz[]
-      ) AS ev(uuid, customer_id, type, amount, hour)
+        ${rows.map((r) => r.quarter)}::timestamptz[]
+      ) AS ev(uuid, customer_id, type, amount, quarter)
     ),
     fresh AS (
       INSERT INTO message_ledger (uuid)
@@ -36,12 +36,12 @@ export async function countNewMessages(db: Kysely<Database>, rows: readonly Mess
       RETURNING uuid
     ),
     rolled AS (
-      INSERT INTO message_rollup AS r (hour, customer_id, type, count, total)
-      SELECT hour, customer_id, type, count(*), sum(amount)
+      INSERT INTO message_rollup AS r (quarter, customer_id, type, count, total)
+      SELECT quarter, customer_id, type, count(*), sum(amount)
       FROM ev JOIN fresh USING (uuid)
-      GROUP BY hour, customer_id, type
-      ORDER BY hour, customer_id, type
-      ON CONFLICT (hour, customer_id, type) DO UPDATE
+      GROUP BY quarter, customer_id, type
+      ORDER BY quarter, customer_id, type
+      ON CONFLICT (quarter, customer_id, type) DO UPDATE
         SET count = r.count + excluded.count, total = r.total + excluded.total
     )
     SELECT count(*) AS fresh FROM fresh

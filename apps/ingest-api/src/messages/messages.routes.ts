@@ -1,5 +1,5 @@
 import { route } from "@tally/shared/http";
-import { HOUR_MS } from "@tally/shared/time";
+import { QUARTER_HOUR_MS } from "@tally/shared/time";
 import { messageSchema } from "@tally/shared/schemas";
 import type { Router } from "express";
 import type { BodyLimits } from "../body/metered-body.js";
@@ -31,10 +31,10 @@ export function messagesRoutes(router: Router, { queues, records, metrics, clock
         answerIngest(req, res, records, async (hold) => {
           const valid = await readValidItems(req, messageSchema, { ...items, noun: "message" });
           const messages = valid.map((m) => ({ ...m, uuid: m.uuid.toLowerCase() }));
-          // Dated at acceptance (SPEC §3), before the enqueue so a slow Redis does not move the hour; a
-          // retry with the same key belongs to its first attempt's hour.
-          const hour = Math.floor((hold?.firstAt ?? clock()) / HOUR_MS) * HOUR_MS;
-          await queues.enqueue.messages(messages, hour, keyedJobIds(hold));
+          // Dated at acceptance (SPEC §3), before the enqueue so a slow Redis does not move the quarter; a
+          // retry with the same key belongs to its first attempt's quarter.
+          const quarter = Math.floor((hold?.firstAt ?? clock()) / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
+          await queues.enqueue.messages(messages, quarter, keyedJobIds(hold));
           metrics.accepted.inc({ kind: "messages" }, messages.length);
           return { status: 202, body: { accepted: messages.length } };
         }),

@@ -73,6 +73,18 @@ export const DASHBOARD_PAGE = `<!doctype html>
       </table>
     </div>
   </section>
+  <section aria-labelledby="customer-title" id="customer-section">
+    <h2 id="customer-title">One customer's messages</h2>
+    <form id="customer-form" class="inline">
+      <label>Customer <input id="customer-id" name="customerId" inputmode="numeric" pattern="\\d{1,16}" required size="10"></label>
+      <label>By <select id="customer-window" name="window"><option value="hour">hour, 2 days</option><option value="day">day, 31 days</option></select></label>
+      <label>Up to <input id="customer-until" name="until" type="date" required></label>
+      <label>Time zone <select id="customer-tz" name="tz"></select></label>
+      <button type="submit">Show</button>
+    </form>
+    <p class="window" id="customer-note">Counts (bars) and amounts (line) of one customer, summed over its types, by hour or day of the zone chosen, daylight saving included.</p>
+    <div class="chart"><canvas id="customer-chart" role="img" aria-label="Bar chart: the customer's messages per hour or day; line: their amount"></canvas></div>
+  </section>
   <section aria-labelledby="queues-title">
     <h2 id="queues-title">Queues</h2>
     <p>How far behind the workers are: the time between the oldest event not yet folded in and when a worker last looked (about 1 s when idle).</p>

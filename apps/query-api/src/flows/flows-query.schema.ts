@@ -1,15 +1,14 @@
 import { exactCount } from "@tally/shared/http";
 import { z } from "zod";
 import { freshnessFields } from "../freshness.js";
-import { digits, single } from "../params.js";
+import { digits, pageParams, single } from "../params.js";
 import { decodeCursor } from "./cursor.js";
 
 /** `GET /v1/flows` query: an hour, and either a page number or a cursor from a previous answer. */
 export const flowsQuery = z
   .object({
     hour: digits(),
-    page: digits().pipe(z.number().min(1, { error: "must be 1 or more" })).optional(),
-    size: digits(1000).pipe(z.number().min(1, { error: "must be between 1 and 1000" })).default(50),
+    ...pageParams,
     cursor: single
       .transform((text, ctx) => {
         const key = decodeCursor(text);

@@ -12,7 +12,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Count and exact total per customer and type over [from, to) */
+        /**
+         * Count and exact total per customer and type over [from, to), or per bucket of a zone's hours, days or months
+         * @description With `window`, one item per customer, type and bucket of the zone's calendar (`tz`, UTC by default), daylight saving included; the first and last buckets are clipped to [from, to) and sum only that part. By `page`, or by the `nextCursor` of a previous answer.
+         */
         get: operations["getV1StatsMessages"];
         put?: never;
         post?: never;
@@ -355,8 +358,14 @@ export interface operations {
                 to: string;
                 customerId?: string;
                 type?: string;
+                /** @description splits [from, to) into the hours, days or months of `tz` (at most 10,000 buckets) */
+                window?: "hour" | "day" | "month";
+                /** @description the zone whose calendar `window` follows, daylight saving included; UTC by default; only with `window` */
+                tz?: string;
                 page?: string;
                 size?: string;
+                /** @description the `nextCursor` of the previous page of the same query; not with `page` */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -364,7 +373,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description One item per customer and type, ordered by customerId then type */
+            /** @description One item per customer and type (and bucket), ordered by customerId, type, then bucket start */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -372,12 +381,16 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "from": "2026-11-23T00:00:00.000Z",
-                     *       "to": "2026-11-24T00:00:00.000Z",
+                     *       "from": "2026-10-24T23:00:00.000Z",
+                     *       "to": "2026-10-26T00:00:00.000Z",
+                     *       "window": "day",
+                     *       "tz": "Europe/Lisbon",
                      *       "items": [
                      *         {
                      *           "customerId": 1,
                      *           "type": "A",
+                     *           "start": "2026-10-24T23:00:00.000Z",
+                     *           "end": "2026-10-26T00:00:00.000Z",
                      *           "count": 3,
                      *           "totalAmount": "0.036"
                      *         }
@@ -385,6 +398,7 @@ export interface operations {
                      *       "total": 1,
                      *       "page": 1,
                      *       "size": 50,
+                     *       "nextCursor": null,
                      *       "asOf": "2026-11-24T00:00:01.000Z",
                      *       "complete": true,
                      *       "failedJobs": 0
@@ -395,17 +409,38 @@ export interface operations {
                         from: string;
                         /** Format: date-time */
                         to: string;
+                        /**
+                         * @description as asked; absent without a window
+                         * @enum {string}
+                         */
+                        window?: "hour" | "day" | "month";
+                        /** @description the zone the buckets follow, as asked (UTC by default); absent without a window */
+                        tz?: string;
                         items: {
                             customerId: number;
                             type: string;
+                            /**
+                             * Format: date-time
+                             * @description with a window: where the bucket starts, or from if it started before
+                             */
+                            start?: string;
+                            /**
+                             * Format: date-time
+                             * @description with a window: where the bucket ends, or to if it ends after; the sums cover [start, end)
+                             */
+                            end?: string;
                             /** @description exact, with as many digits as it has (past 2^53 too) */
                             count: number;
                             /** @description exact, always 3 decimals */
                             totalAmount: string;
                         }[];
+                        /** @description items of the whole answer, every page */
                         total: number;
-                        page: number;
+                        /** @description absent when reading by cursor */
+                        page?: number;
                         size: number;
+                        /** @description where the next page starts (pass it as `cursor`); null on the last page */
+                        nextCursor: string | null;
                         /** @description every event accepted before this time is counted, unless its job failed; null before any worker has run */
                         asOf: string | null;
                         /** @description whether the interval ended before asOf and no failed job touches it: a final number, not a provisional one */
@@ -445,11 +480,11 @@ export interface operations {
                      *       "type": "urn:tally:problem:validation-failed",
                      *       "title": "Validation failed",
                      *       "status": 422,
-                     *       "detail": "1 invalid field: to must be after from",
+                     *       "detail": "1 invalid field: tz must be an IANA time zone name such as Europe/Lisbon, Asia/Kolkata or UTC",
                      *       "errors": [
                      *         {
-                     *           "path": "to",
-                     *           "message": "must be after from"
+                     *           "path": "tz",
+                     *           "message": "must be an IANA time zone name such as Europe/Lisbon, Asia/Kolkata or UTC"
                      *         }
                      *       ]
                      *     }

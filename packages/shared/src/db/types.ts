@@ -12,9 +12,12 @@ export interface MessageLedgerTable {
   seen_at: Generated<Date>;
 }
 
-/** Count and exact total per hour, customer and type. */
+/**
+ * Count and exact total per quarter hour (UTC-aligned, the time its messages were accepted, floored),
+ * customer and type. Rows folded before migration 0011 sit at their hour's start with the whole hour.
+ */
 export interface MessageRollupTable {
-  hour: Date;
+  quarter: Date;
   customer_id: Int8;
   type: string;
   count: Int8;

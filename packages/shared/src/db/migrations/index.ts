@@ -9,6 +9,7 @@ import * as m0007 from "./0007-partition-by-time.js";
 import * as m0008 from "./0008-exact-sums.js";
 import * as m0009 from "./0009-upload-outcomes.js";
 import * as m0010 from "./0010-failed-jobs-in-watermarks.js";
+import * as m0011 from "./0011-quarter-hour-messages.js";
 
 /** Every migration in order. Files are never edited once landed: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   "0008-exact-sums": m0008,
   "0009-upload-outcomes": m0009,
   "0010-failed-jobs-in-watermarks": m0010,
+  "0011-quarter-hour-messages": m0011,
 };

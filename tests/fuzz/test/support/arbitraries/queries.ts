@@ -56,6 +56,8 @@ const badHourInstant: fc.Arbitrary<Param[1] | [string, true]> = fc.oneof(
 );
 /** Not on a whole hour, but on a whole minute: a right start for window=minute. */
 const ON_A_MINUTE = ["2026-11-23T14:30:00Z", "2026-11-23T14:00:00+05:30"];
+/** Not on the messages rollup's quarter-hour grid (where 14:30 and +05:30 are). */
+const badQuarterInstant = fc.oneof(badHourInstant.filter((v) => !ON_A_MINUTE.includes(v as string)), fc.constantFrom("2026-11-23T14:10:00Z", "2026-11-23T14:00:00+05:20", "2026-11-23T14:15:01Z"));
 const asParam = (key: string, v: string | [string, true]): Param => (typeof v === "string" ? [key, v] : [key, v[0], true]);
 
 const badDigits: fc.Arbitrary<string> = fc.oneof(
@@ -108,7 +110,7 @@ export function messagesStatsQueries(): fc.Arbitrary<RequestCase> {
     ]);
   const mutations = fc.oneof(
     fc.constantFrom("from", "to").map(without),
-    fc.tuple(fc.constantFrom("from", "to"), badHourInstant).map(([k, v]) => replacing(k, asParam(k, v))),
+    fc.tuple(fc.constantFrom("from", "to"), badQuarterInstant).map(([k, v]) => replacing(k, asParam(k, v))),
     fc.constant<Mutation>((p) => ({ params: [...p.filter(([k]) => k !== "to"), ["to", p.find(([k]) => k === "from")?.[1] ?? "2026-11-23"]], path: "to", crossField: true })),
     fc.tuple(fc.constantFrom("from", "to", "customerId", "type", "page", "size"), fc.constantFrom("1", "2026-11-23", "")).map(([k, v]) => twice(k, v)),
     fc.constantFrom("from", "to").map(bracketed),
