@@ -25,6 +25,8 @@ export interface IngestQueues {
     messages(messages: Message[], hour: number, ids?: JobIds): Promise<void>;
     counters(counters: CounterEvent[], ids?: JobIds): Promise<void>;
     flows(flows: Flow[], ids?: JobIds): Promise<void>;
+    /** A small products upload, whole, in a job of its own named by the upload's id. */
+    products(job: ProductsJob): Promise<void>;
   };
   /** Whether the producer connection is up right now. */
   connected(): boolean;
@@ -88,6 +90,7 @@ export function createIngestQueues(connection: RedisConnection, { prefix, logger
       messages: (events, hour, ids) => enqueueMessages(events, String(hour), ids),
       counters: (events, ids) => enqueueCounters(events, "", ids),
       flows: (events, ids) => enqueueFlows(events, "", ids),
+      products: (job) => addJobsOr503(connected, products, [{ name: products.name, data: job, opts: { jobId: job.uploadId } }]),
     },
     connected,
     backlog: (queue) => backlogs.get(queue.name) ?? 0,

@@ -56,11 +56,24 @@ export const flowsJobSchema = z.object({
 export type FlowsJob = z.infer<typeof flowsJobSchema>;
 
 /**
- * `products` job: names an upload whose products are staged in Postgres and accepted. The job only
- * hurries things along: the worker's sweep applies any accepted upload whose job went missing.
+ * `products` job: an accepted upload. A large one is staged in Postgres and the job only names it (it
+ * only hurries things along: the worker's sweep applies any accepted upload whose job went missing).
+ * A small one (the fast path) travels whole in its job, with what Postgres would otherwise have
+ * recorded at acceptance: its number, time, count and digest. The fields are optional so jobs of the
+ * previous deploy still parse; they are all present or all absent.
  */
 export const productsJobSchema = z.object({
   uploadId: z.uuid(),
+  /** The upload's acceptance number (Redis), which orders it against every other upload. */
+  acceptedSeq: z.int().positive().optional(),
+  /** When it was accepted, in ms since the epoch (Redis's clock). */
+  acceptedAt: z.int().nonnegative().optional(),
+  /** Products in the body. */
+  products: z.int().positive().optional(),
+  /** The body's SHA-256: the worker releases its window by it if the upload fails. */
+  digest: z.string().optional(),
+  /** The products as a JSON array text, each exactly as posted, in body order. */
+  documents: z.string().optional(),
 });
 export type ProductsJob = z.infer<typeof productsJobSchema>;
 

@@ -32,6 +32,23 @@ export function bodyDigestKey(prefix: string, digest: string): string {
 }
 
 /**
+ * The Redis key of a products job's hash, as BullMQ lays it out (`<prefix>:<queue>:<job id>`): a
+ * fast-path upload's job is named by the upload's id, so this is where the query API finds an upload
+ * accepted but not yet applied. A test of the status route proves the layout against BullMQ's own.
+ */
+export function productsJobKey(prefix: string, uploadId: string): string {
+  return `${prefix}:products:${uploadId}`;
+}
+
+/**
+ * The Redis key of the products acceptance number, which orders every accepted upload (both paths).
+ * It keeps the prefix's hash tag, so in a cluster it lives in the queues' slot.
+ */
+export function productAcceptanceKey(prefix: string): string {
+  return `${prefix}:products:acceptance`;
+}
+
+/**
  * The Redis key under which an idempotency key's record is kept. Its own hash tag (a digest of the
  * client's key, which may hold any printable character) spreads the records over a cluster's slots.
  */

@@ -27,7 +27,7 @@ const BATCH_BYTES = 1024 * 1024;
  * not an array is a 422. Memory stays bounded whatever the body's size. Resolves with the digest and the number of products.
  */
 export async function readProducts(
-  body: AsyncIterable<Buffer>,
+  body: AsyncIterable<Buffer> | Iterable<Buffer>,
   { maxProductBytes }: ProductsLimits,
   stage: (batch: StagedProduct[]) => Promise<void>,
 ): Promise<{ digest: string; count: number }> {
