@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { ProductsJob } from "@tally/shared/jobs";
-import { bodyDigestKey } from "@tally/shared/redis";
+import type { InlineUpload } from "@tally/shared/jobs";
+import { bodyDigestKey, pendingUploadKey } from "@tally/shared/redis";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { stageUpload } from "./stage-upload.js";
@@ -16,12 +16,13 @@ afterEach(() => h.close());
 const SEQ = 1_765_000_000_000_000;
 const AT = Date.UTC(2026, 10, 23, 13, 0, 0);
 
-/** A fast-path job as ingest queues it: the upload, whole. */
-function fastJob(products: readonly (object | string)[], seq: number, digest?: string): ProductsJob {
+/** A small upload as ingest queues it: whole. */
+function fastJob(products: readonly (object | string)[], seq: number, digest = "0".repeat(64)): InlineUpload {
   const documents = products.map((p) => (typeof p === "string" ? p : JSON.stringify(p)));
   return { uploadId: randomUUID(), acceptedSeq: seq, acceptedAt: AT, products: documents.length, digest, documents: `[${documents.join(",")}]` };
 }
-const add = (job: ProductsJob) => h.products.add("products", job, { jobId: job.uploadId });
+/** Queues small uploads in one job, as ingest gathers those accepted together. */
+const add = (...uploads: InlineUpload[]) => h.products.add("products", { uploads });
 
 async function stored() {
   const { rows } = await sql<{ id: string; data: unknown }>`SELECT id, data FROM products ORDER BY id`.execute(h.db);
@@ -35,9 +36,13 @@ async function statuses() {
 }
 
 describe("fast-path uploads (products inside the job)", () => {
-  it("are applied many to a transaction: each recorded applied, at its acceptance, with its number", async () => {
+  it("are applied many to a transaction: each recorded applied, at its acceptance, with its number, its pending mark gone", async () => {
     const jobs = Array.from({ length: 40 }, (_, i) => fastJob([{ id: `p${i}`, v: i }, { id: 1000 + i, v: i }], SEQ + i));
-    for (const job of jobs) await add(job);
+    for (const job of jobs) await h.redis.set(pendingUploadKey(h.prefix, job.uploadId), "{}");
+    // Two jobs of three uploads each (gathered by ingest), the rest one to a job.
+    await add(...jobs.slice(0, 3));
+    await add(...jobs.slice(3, 6));
+    for (const job of jobs.slice(6)) await add(job);
     const workers = h.startWorkers();
     await h.drained();
 
@@ -47,10 +52,11 @@ describe("fast-path uploads (products inside the job)", () => {
     expect(Object.values(await statuses())).toEqual(Array.from({ length: 40 }, () => "applied"));
     const row = await h.db.selectFrom("product_uploads").selectAll().where("upload_id", "=", jobs[3]!.uploadId).executeTakeFirstOrThrow();
     expect({ seq: row.accepted_seq, at: row.accepted_at, products: row.products }).toEqual({ seq: String(SEQ + 3), at: new Date(AT), products: "2" });
-    // 40 jobs, at most 16 at once (WORKER_CONCURRENCY here): batched, not one transaction per upload.
+    expect(await h.redis.exists(...jobs.map((j) => pendingUploadKey(h.prefix, j.uploadId)))).toBe(0);
+    // 36 jobs, at most 16 at once (WORKER_CONCURRENCY here): batched, not one transaction per upload.
     const productsWorker = workers.workers[3]!;
-    expect(productsWorker.stats.jobs).toBe(40);
-    expect(productsWorker.stats.batches).toBeLessThan(40);
+    expect(productsWorker.stats.jobs).toBe(36);
+    expect(productsWorker.stats.batches).toBeLessThan(36);
   });
 
   it("keep the later accepted body, whatever the order they are applied in, and whichever path it took", async () => {
@@ -85,8 +91,8 @@ describe("fast-path uploads (products inside the job)", () => {
     h.startWorkers();
     await h.drained();
     const first = await h.db.selectFrom("product_uploads").select("applied_at").where("upload_id", "=", job.uploadId).executeTakeFirstOrThrow();
-    // The same job again under another id (BullMQ's would be gone), with a product changed: a replay of the upload.
-    await h.products.add("products", { ...job, documents: '[{"id": "once", "v": 2}]' });
+    // The same upload again in another job, with a product changed: a replay of the upload.
+    await add({ ...job, documents: '[{"id": "once", "v": 2}]' });
     await h.drained();
     expect((await stored()).once).toEqual({ id: "once", v: 1 });
     expect(await h.db.selectFrom("product_uploads").select("applied_at").where("upload_id", "=", job.uploadId).executeTakeFirstOrThrow()).toEqual(first);
@@ -98,7 +104,9 @@ describe("fast-path uploads (products inside the job)", () => {
     const good = Array.from({ length: 9 }, (_, i) => fastJob([{ id: `good-${i}` }], SEQ + i));
     const poisoned = fastJob(['{"id": "bad", "n": 1e131072}'], SEQ + 100, digest);
     await h.redis.hset(key, "state", "accepted", "at", String(Date.now()), "token", poisoned.uploadId);
-    for (const job of [...good.slice(0, 5), poisoned, ...good.slice(5)]) await add(job);
+    // In one job with four others, and in the batch with the rest.
+    await add(...good.slice(0, 2), poisoned, ...good.slice(2, 4));
+    for (const job of good.slice(4)) await add(job);
     const workers = h.startWorkers();
     await h.drained();
 

@@ -6,7 +6,7 @@ import { createTestDatabase, createTestRedis, eventually, testConfig } from "@ta
 import { Queue } from "bullmq";
 import { sql } from "kysely";
 import { createWorkerMetrics } from "../src/metrics.js";
-import { createBodyDigestRelease } from "../src/products/body-digests.js";
+import { createBodyDigestRelease, createPendingForget } from "../src/products/body-digests.js";
 import type { SettleDeps } from "../src/products/settle-upload.js";
 import { startWorkers } from "../src/workers.js";
 
@@ -37,6 +37,7 @@ export async function createWorkerHarness() {
   const settle: SettleDeps = {
     db: database.db,
     releaseDigest: createBodyDigestRelease(producer, redis.prefix),
+    forgetPending: createPendingForget(producer, redis.prefix),
     failed: createWorkerMetrics(registry, []).uploadsFailed,
     logger: createLogger("worker", "silent"),
   };

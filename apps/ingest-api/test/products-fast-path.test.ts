@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { productsJobKey } from "@tally/shared/redis";
+import { pendingUploadKey } from "@tally/shared/redis";
 import { expectProblem } from "@tally/testing";
 import { Redis } from "ioredis";
 import { sql } from "kysely";
@@ -31,9 +31,12 @@ async function rows() {
   return { uploads: Number(rows[0]?.uploads), staged: Number(rows[0]?.staged) };
 }
 const jobs = () => fast.queues.products.getJobs(["waiting", "prioritized", "delayed"]);
+/** The small uploads queued so far, whichever job carries each. */
+const queuedUploads = async () => (await jobs()).flatMap((j) => j.data.uploads ?? []);
+const queuedUpload = async (uploadId: string) => (await queuedUploads()).find((u) => u.uploadId === uploadId);
 
 describe("POST /v1/products, a body at or under PRODUCTS_FAST_PATH_BYTES", () => {
-  it("is accepted with 202 and a Location, and queued whole in one job, numbered; Postgres untouched", async () => {
+  it("is accepted with 202 and a Location, queued whole, numbered, and marked pending; Postgres untouched", async () => {
     const before = await rows();
     const text = `[ {"id": 1, "name": "x"} ,\n {"id":"sku-2","nested":{"a":[1,2]}} ]`;
     const res = await fast.post("/v1/products", text);
@@ -41,8 +44,7 @@ describe("POST /v1/products, a body at or under PRODUCTS_FAST_PATH_BYTES", () =>
     expect(await res.json()).toEqual({ accepted: 2 });
     const uploadId = uploadIdOf(res);
     expect(res.headers.get("location")).toBe(`/v1/products/uploads/${uploadId}`);
-    const job = await fast.queues.products.getJob(uploadId);
-    expect(job?.data).toEqual({
+    expect(await queuedUpload(uploadId)).toEqual({
       uploadId,
       acceptedSeq: expect.any(Number),
       acceptedAt: expect.any(Number),
@@ -50,8 +52,9 @@ describe("POST /v1/products, a body at or under PRODUCTS_FAST_PATH_BYTES", () =>
       digest: createHash("sha256").update(text).digest("hex"),
       documents: '[{"id": 1, "name": "x"},{"id":"sku-2","nested":{"a":[1,2]}}]',
     });
-    // Where the query API looks for a pending upload: BullMQ's own key for the job.
-    expect(JSON.parse((await redis.hget(productsJobKey(fast.redis.prefix, uploadId), "data")) ?? "null")).toEqual(job?.data);
+    // Where the query API learns the upload is pending, until a worker records it in Postgres.
+    const mark = JSON.parse((await redis.get(pendingUploadKey(fast.redis.prefix, uploadId))) ?? "null") as unknown;
+    expect(mark).toEqual({ products: 2, acceptedAt: (await queuedUpload(uploadId))?.acceptedAt });
     expect(await rows()).toEqual(before);
   });
 
@@ -74,11 +77,25 @@ describe("POST /v1/products, a body at or under PRODUCTS_FAST_PATH_BYTES", () =>
     const first = await fast.post("/v1/products", body("order 1"));
     const second = await staged.post("/v1/products", body("order 2"));
     const third = await fast.post("/v1/products", body("order 3"));
-    const seqOfJob = async (res: Response) => (await fast.queues.products.getJob(uploadIdOf(res)))?.data.acceptedSeq ?? 0;
+    const seqOfJob = async (res: Response) => (await queuedUpload(uploadIdOf(res)))?.acceptedSeq ?? 0;
     const row = await fast.db.selectFrom("product_uploads").select("accepted_seq").where("upload_id", "=", uploadIdOf(second)).executeTakeFirstOrThrow();
     const seqs = [await seqOfJob(first), Number(row.accepted_seq), await seqOfJob(third)];
     expect(seqs[0]).toBeLessThan(seqs[1]!);
     expect(seqs[1]).toBeLessThan(seqs[2]!);
+  });
+});
+
+describe("small uploads accepted at the same moment", () => {
+  it("share jobs, each upload whole in one of them, each request answered with its own Location", async () => {
+    const before = await jobs();
+    const responses = await Promise.all(Array.from({ length: 30 }, (_, i) => fast.post("/v1/products", body(`together ${i}`))));
+    expect(responses.map((r) => r.status)).toEqual(Array.from({ length: 30 }, () => 202));
+    const ids = responses.map(uploadIdOf);
+    expect(new Set(ids).size).toBe(30);
+    const added = (await jobs()).filter((j) => !before.some((b) => b.id === j.id));
+    const carried = added.flatMap((j) => j.data.uploads ?? []).map((u) => u.uploadId);
+    expect(carried.sort()).toEqual([...ids].sort());
+    expect(added.length).toBeLessThan(30);
   });
 });
 
@@ -95,17 +112,17 @@ describe("one rule for identical bodies, whichever path", () => {
   it("refuses on the fast path, with 403, the bytes the staged path accepted, queueing nothing", async () => {
     const text = body("staged first");
     expect((await staged.post("/v1/products", text)).status).toBe(202);
-    const queued = (await jobs()).length;
+    const queued = (await queuedUploads()).length;
     await expectProblem(await fast.post("/v1/products", text), 403);
-    expect(await jobs()).toHaveLength(queued);
+    expect(await queuedUploads()).toHaveLength(queued);
   });
 
   it("accepts exactly one of ten identical small bodies arriving at once, and queues one job", async () => {
     const text = body("ten at once");
-    const queued = (await jobs()).length;
+    const queued = (await queuedUploads()).length;
     const statuses = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 3 === 0 ? staged : fast).post("/v1/products", text).then((r) => r.status)));
     expect(statuses.sort()).toEqual([202, 403, 403, 403, 403, 403, 403, 403, 403, 403]);
-    const added = (await jobs()).length - queued;
+    const added = (await queuedUploads()).length - queued;
     const stagedAccepted = await fast.db.selectFrom("product_uploads").select("upload_id").where("body_digest", "=", createHash("sha256").update(text).digest("hex")).execute();
     expect(added + stagedAccepted.length).toBe(1);
   });
@@ -119,9 +136,9 @@ describe("small bodies that are not accepted leave no trace", () => {
     ["an empty array", "[]", 422],
   ])("answers %s with problem+json and queues nothing", async (_, text, status) => {
     const keys = (await digestKeys()).length;
-    const queued = (await jobs()).length;
+    const queued = (await queuedUploads()).length;
     await expectProblem(await fast.post("/v1/products", text), status);
-    expect(await jobs()).toHaveLength(queued);
+    expect(await queuedUploads()).toHaveLength(queued);
     expect(await digestKeys()).toHaveLength(keys);
   });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createRedisConnection, productsJobKey, type RedisConnection } from "@tally/shared/redis";
+import { createRedisConnection, pendingUploadKey, type RedisConnection } from "@tally/shared/redis";
 import { createTestDatabase, createTestRedis, expectProblem, type TestDatabase } from "@tally/testing";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -69,19 +69,19 @@ describe("GET /v1/products/uploads/:id", () => {
   });
 });
 
-describe("GET /v1/products/uploads/:id for a fast-path upload (its products in its job until applied)", () => {
-  const queueJob = (id: string) =>
-    connection.hset(productsJobKey(redis.prefix, id), "data", JSON.stringify({ uploadId: id, acceptedSeq: 7, acceptedAt: Date.parse(AT), products: 2, digest: "d", documents: "[]" }));
+describe("GET /v1/products/uploads/:id for a small upload (in a job, not in Postgres, until applied)", () => {
+  // What ingest writes when it queues a small upload (its test checks it does).
+  const queueJob = (id: string) => connection.set(pendingUploadKey(redis.prefix, id), JSON.stringify({ products: 2, acceptedAt: Date.parse(AT) }));
 
-  it("answers pending from its queued job, then applied from the row the worker records", async () => {
+  it("answers pending from ingest's mark, then applied from the row the worker records", async () => {
     const id = randomUUID();
     await queueJob(id);
     const pending = await get(id);
     expect(pending.status).toBe(200);
     expect(await pending.json()).toEqual({ id, status: "pending", products: 2, acceptedAt: AT, appliedAt: null, failedAt: null, reason: null });
-    // The worker records the upload applied, and BullMQ removes the completed job.
+    // The worker records the upload applied, then deletes the mark.
     await database.db.insertInto("product_uploads").values({ upload_id: id, accepted_seq: "7", accepted_at: new Date(AT), products: 2, applied_at: new Date("2026-11-23T13:00:01.000Z") }).execute();
-    await connection.del(productsJobKey(redis.prefix, id));
+    await connection.del(pendingUploadKey(redis.prefix, id));
     expect(await (await get(id.toUpperCase())).json()).toMatchObject({ status: "applied", appliedAt: "2026-11-23T13:00:01.000Z" });
   });
 

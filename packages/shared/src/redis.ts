@@ -32,12 +32,13 @@ export function bodyDigestKey(prefix: string, digest: string): string {
 }
 
 /**
- * The Redis key of a products job's hash, as BullMQ lays it out (`<prefix>:<queue>:<job id>`): a
- * fast-path upload's job is named by the upload's id, so this is where the query API finds an upload
- * accepted but not yet applied. A test of the status route proves the layout against BullMQ's own.
+ * The Redis key marking a small (fast-path) products upload accepted and not applied yet, holding
+ * its size and acceptance time: the query API answers its status from it until a worker has recorded
+ * the upload in Postgres (and deleted it). Its own hash tag (the upload's id) spreads the marks over
+ * a cluster's slots.
  */
-export function productsJobKey(prefix: string, uploadId: string): string {
-  return `${prefix}:products:${uploadId}`;
+export function pendingUploadKey(prefix: string, uploadId: string): string {
+  return `${prefix.replaceAll(/[{}]/g, "")}:products:pending:{${uploadId.toLowerCase()}}`;
 }
 
 /**

@@ -1,16 +1,6 @@
 import type { Database } from "@tally/shared/db";
+import type { InlineUpload } from "@tally/shared/jobs";
 import { sql, type Kysely } from "kysely";
-
-/** A fast-path upload as its job carries it: accepted in Redis, its products inline. */
-export interface InlineUpload {
-  uploadId: string;
-  acceptedSeq: number;
-  acceptedAt: number;
-  products: number;
-  digest: string | null;
-  /** The products as a JSON array text, each as posted, in body order. */
-  documents: string;
-}
 
 /**
  * Applies fast-path uploads in one statement, so one transaction however many: records each upload

@@ -1,5 +1,6 @@
 import { isRetryableDbError } from "@tally/shared/db";
-import { applyInlineUploads, recordInlineUploadFailed, type InlineUpload } from "./inline-uploads.repository.js";
+import type { InlineUpload } from "@tally/shared/jobs";
+import { applyInlineUploads, recordInlineUploadFailed } from "./inline-uploads.repository.js";
 import { reportFailed, type SettleDeps } from "./settle-upload.js";
 
 /** What settling a batch of fast-path uploads did. */
@@ -19,7 +20,9 @@ export interface InlineSettled {
 export async function settleInlineUploads(deps: SettleDeps, uploads: readonly InlineUpload[]): Promise<InlineSettled> {
   if (uploads.length === 0) return { applied: 0, failed: 0 };
   try {
-    return { applied: await applyInlineUploads(deps.db, uploads), failed: 0 };
+    const applied = await applyInlineUploads(deps.db, uploads);
+    await forgetPending(deps, uploads);
+    return { applied, failed: 0 };
   } catch (error) {
     if (isRetryableDbError(error)) throw error;
     const [only] = uploads;
@@ -33,7 +36,13 @@ export async function settleInlineUploads(deps: SettleDeps, uploads: readonly In
 
 async function failInlineUpload(deps: SettleDeps, upload: InlineUpload, error: unknown): Promise<boolean> {
   const reason = error instanceof Error ? error.message : String(error);
-  if (!(await recordInlineUploadFailed(deps.db, upload, reason))) return false;
-  await reportFailed(deps, upload.uploadId, reason, upload.digest);
-  return true;
+  const recorded = await recordInlineUploadFailed(deps.db, upload, reason);
+  await forgetPending(deps, [upload]);
+  if (recorded) await reportFailed(deps, upload.uploadId, reason, upload.digest);
+  return recorded;
+}
+
+/** Deletes the pending marks of uploads now recorded in Postgres; a mark left behind expires by itself. */
+async function forgetPending(deps: SettleDeps, uploads: readonly InlineUpload[]): Promise<void> {
+  await deps.forgetPending(uploads.map((u) => u.uploadId)).catch((err: unknown) => deps.logger.warn({ err }, "could not delete pending upload marks; they expire by themselves"));
 }

@@ -10,6 +10,8 @@ export interface SettleDeps {
   db: Kysely<Database>;
   /** Releases an accepted body's dedup window (its digest, the upload that holds it). */
   releaseDigest: (digest: string, uploadId: string) => Promise<boolean>;
+  /** Deletes the pending marks of small uploads (their status comes from Postgres once recorded there). */
+  forgetPending: (uploadIds: readonly string[]) => Promise<void>;
   /** Counts uploads ended failed. */
   failed: Counter;
   logger: Logger;
@@ -40,7 +42,7 @@ export async function settleUpload({ db, ...deps }: SettleDeps, uploadId: string
 
 /** Counts, logs and releases the body window of an upload just recorded failed (by either path). */
 export async function reportFailed(
-  { releaseDigest, failed, logger }: Omit<SettleDeps, "db">,
+  { releaseDigest, failed, logger }: Pick<SettleDeps, "releaseDigest" | "failed" | "logger">,
   uploadId: string,
   reason: string,
   digest: string | null,

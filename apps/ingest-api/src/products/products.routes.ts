@@ -91,10 +91,11 @@ export function productsRoutes(router: Router, deps: ProductsRoutesDeps): void {
   /**
    * The fast path: a body small enough to hold is read whole, checked exactly as a streamed one is,
    * claimed (the same digest record and the same acceptance numbering as the staged path), and queued
-   * whole in one job: accepted once the job is in Redis, no Postgres on the way. A failed enqueue
+   * whole in a job (with the small uploads accepted at the same moment: one job, one BullMQ add for
+   * many requests): accepted once the job is in Redis, no Postgres on the way. A failed enqueue
    * releases the claim and answers 503, so a body is either accepted with its job queued or leaves no
    * trace. The worker records the upload's row when it applies it (`GET /v1/products/uploads/{id}`
-   * answers pending from the job meanwhile).
+   * answers pending from the upload's pending mark in Redis meanwhile).
    */
   const acceptSmall = async (req: Request, res: Response) => {
     continueIfExpected(req, res);
@@ -110,8 +111,8 @@ export function productsRoutes(router: Router, deps: ProductsRoutesDeps): void {
     }
     const uploadId = randomUUID();
     const claim = await digests.claim(read.digest, uploadId);
-    const job = { uploadId, acceptedSeq: claim.seq, acceptedAt: claim.at, products: read.count, digest: read.digest, documents: `[${documents.join(",")}]` };
-    await queues.enqueue.products(job).catch(async (error: unknown) => {
+    const upload = { uploadId, acceptedSeq: claim.seq, acceptedAt: claim.at, products: read.count, digest: read.digest, documents: `[${documents.join(",")}]` };
+    await queues.enqueue.products(upload).catch(async (error: unknown) => {
       await digests.release(read.digest, uploadId).catch((err: unknown) => logger.warn({ err }, "could not release a claim"));
       throw error;
     });

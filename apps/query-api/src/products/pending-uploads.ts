@@ -1,23 +1,24 @@
 import { serviceUnavailable } from "@tally/shared/http";
-import { productsJobSchema } from "@tally/shared/jobs";
-import { createRedisConnection, productsJobKey, type RedisConnection } from "@tally/shared/redis";
+import { createRedisConnection, pendingUploadKey, type RedisConnection } from "@tally/shared/redis";
+import { z } from "zod";
 
 import type { PendingUploads } from "./pending-upload.js";
 
+/** What ingest marks a small upload pending with. */
+const pendingMark = z.object({ products: z.int().positive(), acceptedAt: z.int().nonnegative() });
+
 /**
  * The query API's one use of Redis, read-only: a small products upload is accepted into a job, not
- * into Postgres, and its row appears only when a worker applies it. Until then its status comes from
- * its job (one HGET of the job's payload). Redis away: 503, since the upload may well exist.
+ * into Postgres, and its row appears only when a worker applies it. Until then ingest's pending mark
+ * tells its status (one GET). Redis away: 503, since the upload may well exist.
  */
 export function createPendingUploads(redis: RedisConnection, prefix: string): PendingUploads {
   return async (uploadId) => {
-    const data = await redis.hget(productsJobKey(prefix, uploadId.toLowerCase()), "data").catch((error: unknown) => {
-      throw Object.assign(serviceUnavailable("the queue (Redis) is not reachable to tell whether this upload is pending; try again"), { cause: error });
+    const mark = await redis.get(pendingUploadKey(prefix, uploadId)).catch((error: unknown) => {
+      throw Object.assign(serviceUnavailable("Redis is not reachable to tell whether this upload is pending; try again"), { cause: error });
     });
-    if (data === null) return undefined;
-    const job = productsJobSchema.safeParse(JSON.parse(data));
-    if (!job.success || job.data.products === undefined || job.data.acceptedAt === undefined) return undefined;
-    return { products: job.data.products, acceptedAt: job.data.acceptedAt };
+    const parsed = mark === null ? undefined : pendingMark.safeParse(JSON.parse(mark));
+    return parsed?.success ? parsed.data : undefined;
   };
 }
 

@@ -12,8 +12,8 @@ const uploadId = z.uuid();
 /**
  * `GET /v1/products/uploads/:id`: where an accepted upload stands, the URL its 202 named in `Location`.
  * A staged (large) upload has its row from acceptance on; a fast-path (small) one only once a worker
- * has applied it or given up on it, and is pending while its job waits in Redis. Postgres is asked
- * again after a miss in Redis: a worker may have applied the upload (and its job gone) in between.
+ * has applied it or given up on it, and is pending meanwhile (ingest's mark in Redis). Postgres is
+ * asked again after a miss in Redis: a worker may have recorded the upload (and deleted its mark) in between.
  * An id that is not a UUID names no upload: 404, like an unknown one.
  */
 export function uploadsRoutes(router: Router, db: Kysely<Database>, pendingUploads: PendingUploads): void {
