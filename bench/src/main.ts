@@ -11,6 +11,7 @@ import { measureCeilings } from "./measure-ceilings.js";
 import { measurePhase, type PhaseResult, type Target } from "./measure-ingest.js";
 import { measureProducts } from "./measure-products.js";
 import { measureQueries } from "./measure-queries.js";
+import { measureSmallProducts } from "./measure-small-products.js";
 import { measureRawPostgres, type RawResult } from "./measure-raw-postgres.js";
 import { measureScale, SCALE_ROWS } from "./measure-scale.js";
 import { formatScaleTable, saveScaleResults } from "./report-scale.js";
@@ -48,6 +49,7 @@ const BASES = {
   rawCounters: COUNTERS_SECOND + DAY_S,
   flows: 500_001,
   rawFlows: 500_002,
+  smallProducts: 600_000,
 } as const;
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -149,6 +151,23 @@ async function main(): Promise<void> {
   const queries = await measureQueries(driver, system.queryUrl, sizes);
   for (const q of queries) log(`query ${q.name}: p50 ${q.latency.p50.toFixed(2)} ms, p99 ${q.latency.p99.toFixed(2)} ms`);
 
+  const small = sizes.smallProducts;
+  log(`small products: ${small.batch} per body, ${small.connections} connections, the seed-like reference then Tally`);
+  const smallProducts = await measureSmallProducts(
+    driver,
+    tally,
+    { redisUrl: system.env.REDIS_URL, prefix: system.env.QUEUE_PREFIX },
+    { kind: "products", batch: small.batch, base: BASES.smallProducts },
+    small.connections,
+    small.seconds,
+    sizes.drainMs,
+  );
+  log(
+    `small products: reference ${Math.round(smallProducts.reference.requestsPerSecond)} req/s p99 ${smallProducts.reference.latency.p99.toFixed(1)} ms; ` +
+      `tally ${Math.round(smallProducts.tally.requestsPerSecond)} req/s p99 ${smallProducts.tally.latency.p99.toFixed(1)} ms, ` +
+      `${Math.round(smallProducts.tally.endToEnd.eventsPerSecond)} products/s visible of ${Math.round(smallProducts.tally.eventsPerSecond)}/s acknowledged`,
+  );
+
   log(`streaming a ${(sizes.productsBytes / 1e6).toFixed(0)} MB products body`);
   const ingestPid = system.ingest.child.pid;
   if (ingestPid === undefined) throw new Error("the ingest process has no pid");
@@ -167,6 +186,7 @@ async function main(): Promise<void> {
     dataset,
     queries,
     products,
+    smallProducts,
   };
   const rows = tableRows(results);
   process.stdout.write(`${formatTable(rows)}\n`);

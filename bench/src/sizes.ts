@@ -20,6 +20,8 @@ export interface Sizes {
   /** Flow pages walked by cursor (size 1,000); the walk stops at the end of the hour anyway. */
   cursorPages: number;
   productsBytes: number;
+  /** Small products uploads (the fast path): products per body, connections, seconds. */
+  smallProducts: { seconds: number; connections: number; batch: number };
 }
 
 export interface DatasetSizes {
@@ -45,6 +47,7 @@ export const FULL: Sizes = {
   querySeconds: 5,
   cursorPages: 1_000,
   productsBytes: 2 * 1024 ** 3,
+  smallProducts: { seconds: 12, connections: 50, batch: 10 },
 };
 
 export const QUICK: Sizes = {
@@ -61,4 +64,5 @@ export const QUICK: Sizes = {
   querySeconds: 0.3,
   cursorPages: 10,
   productsBytes: 20_000_000,
+  smallProducts: { seconds: 1, connections: 50, batch: 10 },
 };
