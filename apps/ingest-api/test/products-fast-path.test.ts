@@ -176,3 +176,33 @@ describe("small bodies that are not accepted leave no trace", () => {
     expect((await fast.post("/v1/products", text)).status).toBe(202);
   });
 });
+
+describe("PRODUCTS_DEDUP=json: the same documents are one body, however written", () => {
+  let jsonFast: Ingest;
+  let jsonStaged: Ingest;
+  beforeAll(async () => {
+    jsonFast = await startIngest({ PRODUCTS_DEDUP: "json", PRODUCTS_FAST_PATH_BYTES: "200" });
+    jsonStaged = await startIngest({ PRODUCTS_DEDUP: "json", PRODUCTS_FAST_PATH_BYTES: "0" }, jsonFast);
+  });
+  afterAll(async () => {
+    await jsonStaged.close();
+    await jsonFast.close();
+  });
+
+  const original = '[{"id": 1, "a": "x", "b": [1, 2]}, {"id": "k", "n": null}]';
+  const rewritten = '[ {"b":[1, 2.0], "id":1, "a":"\\u0078"},\n {"n":null,"id":"k"} ]';
+
+  it("refuses other key order, spacing, escapes and number spellings on either path, and accepts another document", async () => {
+    expect((await jsonFast.post("/v1/products", original)).status).toBe(202);
+    await expectProblem(await jsonStaged.post("/v1/products", rewritten), 403);
+    await expectProblem(await jsonFast.post("/v1/products", rewritten), 403);
+    expect((await jsonFast.post("/v1/products", original.replace('"x"', '"y"'))).status).toBe(202);
+    // Elements are documents in order: the same two in the other order are another body.
+    expect((await jsonStaged.post("/v1/products", '[{"id": "k", "n": null}, {"id": 1, "a": "x", "b": [1, 2]}]')).status).toBe(202);
+  });
+
+  it("is not the default: by bytes, the rewritten body is another body", async () => {
+    expect((await fast.post("/v1/products", original)).status).toBe(202);
+    expect((await fast.post("/v1/products", rewritten)).status).toBe(202);
+  });
+});

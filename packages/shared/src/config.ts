@@ -43,6 +43,12 @@ export const configSchema = z
      * memory, carried in its job through Redis) instead of streaming through Postgres staging; 0 turns
      * the fast path off. A body without a Content-Length (chunked) always streams.
      */
+    /**
+     * Products: what makes a body a duplicate within DEDUP_WINDOW_MS. "bytes": the same bytes; "json": the
+     * same documents in RFC 8785 canonical form, whatever their key order, spacing or escapes (it costs a
+     * second pass over every product).
+     */
+    PRODUCTS_DEDUP: z.enum(["bytes", "json"]).default("bytes"),
     PRODUCTS_FAST_PATH_BYTES: z.coerce.number().int().min(0).max(16 * 1024 ** 2).default(256 * 1024),
     /** JSON request bodies over this many bytes get 413 (products stream and have their own limit). */
     MAX_BODY_BYTES: positiveInt.default(5 * 1024 * 1024),

@@ -12,7 +12,7 @@ import { claimKey, keepAnswer, keepRefusal, sendStored, type Answer, type KeyHol
 import type { IngestMetrics } from "../metrics.js";
 import type { IngestQueues } from "../queues.js";
 import { shedLoad } from "../shed-load.js";
-import type { BodyDigests, Claim } from "./body-digests.js";
+import type { BodyDigests } from "./body-digests.js";
 import { readProducts } from "./read-products.js";
 import { acceptedProducts, insertUpload, markAccepted, stageProducts } from "./staging.repository.js";
 import type { UploadSlots } from "./upload-slots.js";
@@ -29,13 +29,17 @@ export interface ProductsRoutesDeps {
   maxProductBytes: number;
   /** Bodies whose Content-Length is at most this take the fast path (PRODUCTS_FAST_PATH_BYTES); 0: none. */
   fastPathBytes: number;
+  /** What makes two bodies identical (PRODUCTS_DEDUP): their bytes, or their canonical JSON. */
+  dedup: "bytes" | "json";
   maxBacklog: number;
   logger: Logger;
 }
 
 /**
- * `POST /v1/products`: a catalogue update of any size, refused (403) if the same bytes were accepted
- * less than the window ago anywhere in the cluster.
+ * `POST /v1/products`: a catalogue update of any size, refused (403) if the same body (its bytes, or
+ * with PRODUCTS_DEDUP=json its canonical JSON) was accepted less than the window ago anywhere in the
+ * cluster, on either path. A small body takes the fast path (`acceptSmall`, through Redis); a large
+ * one, a chunked one or a keyed one streams into a staging transaction, as follows.
  *
  * The body streams into a staging transaction. Only once it has been read whole and found valid is
  * its digest claimed; only a successful claim lets the transaction commit, and only a commit confirms
@@ -45,7 +49,8 @@ export interface ProductsRoutesDeps {
  * and a retry gets the first answer, the 202 included, not a 403 for its own repeated body.
  */
 export function productsRoutes(router: Router, deps: ProductsRoutesDeps): void {
-  const { db, slots, queues, records, metrics, digests, body, maxProductBytes, fastPathBytes, maxBacklog, logger } = deps;
+  const { db, slots, queues, records, metrics, digests, body, fastPathBytes, maxBacklog, logger } = deps;
+  const limits = { maxProductBytes: deps.maxProductBytes, dedup: deps.dedup };
   const accept: RequestHandler = async (req, res) => {
     checkBodyHeaders(req, body, ["json"]);
     const key = idempotencyKeyOf(req);
@@ -53,7 +58,6 @@ export function productsRoutes(router: Router, deps: ProductsRoutesDeps): void {
     const release = slots.take();
     const uploadId = randomUUID();
     let claimed: string | undefined;
-    let claim: Claim | undefined;
     let hold: KeyHold | undefined;
     let count: number;
     try {
@@ -61,9 +65,9 @@ export function productsRoutes(router: Router, deps: ProductsRoutesDeps): void {
       const chunks = meteredBody(req.iterator({ destroyOnReturn: false }), body);
       count = await db.transaction().execute(async (trx) => {
         await insertUpload(trx, uploadId);
-        const read = await readProducts(chunks, { maxProductBytes }, (batch) => stageProducts(trx, uploadId, batch));
+        const read = await readProducts(chunks, limits, (batch) => stageProducts(trx, uploadId, batch));
         if (key !== undefined) hold = await holdKey(trx, key, requestFingerprint(req.method, req.path, read.digest), uploadId);
-        claim = await digests.claim(read.digest, uploadId);
+        const claim = await digests.claim(read.digest, uploadId);
         claimed = read.digest;
         await markAccepted(trx, uploadId, claim, read.count, read.digest);
         return read.count;
@@ -103,7 +107,7 @@ export function productsRoutes(router: Router, deps: ProductsRoutesDeps): void {
     let read: { digest: string; count: number };
     try {
       const bytes = await readMeteredBody(req, body);
-      read = await readProducts([bytes], { maxProductBytes }, async (batch) => {
+      read = await readProducts([bytes], limits, async (batch) => {
         for (const product of batch) documents.push(product.document);
       });
     } catch (error) {
