@@ -151,6 +151,13 @@ async function main(): Promise<void> {
   const queries = await measureQueries(driver, system.queryUrl, sizes);
   for (const q of queries) log(`query ${q.name}: p50 ${q.latency.p50.toFixed(2)} ms, p99 ${q.latency.p99.toFixed(2)} ms`);
 
+  log(`streaming a ${(sizes.productsBytes / 1e6).toFixed(0)} MB products body`);
+  const ingestPid = system.ingest.child.pid;
+  if (ingestPid === undefined) throw new Error("the ingest process has no pid");
+  const products = await measureProducts(driver, system.ingestUrl, ingestPid, sizes.productsBytes);
+  log(`products: ${products.megabytesPerSecond.toFixed(1)} MB/s, peak RSS ${products.peakRssMiB.toFixed(0)} MiB`);
+
+  // After the large body: its peak RSS is measured on an ingest process in the state earlier rounds measured it in.
   const small = sizes.smallProducts;
   log(`small products: ${small.batch} per body, ${small.connections} connections, the seed-like reference then Tally`);
   const smallProducts = await measureSmallProducts(
@@ -167,12 +174,6 @@ async function main(): Promise<void> {
       `tally ${Math.round(smallProducts.tally.requestsPerSecond)} req/s p99 ${smallProducts.tally.latency.p99.toFixed(1)} ms, ` +
       `${Math.round(smallProducts.tally.endToEnd.eventsPerSecond)} products/s visible of ${Math.round(smallProducts.tally.eventsPerSecond)}/s acknowledged`,
   );
-
-  log(`streaming a ${(sizes.productsBytes / 1e6).toFixed(0)} MB products body`);
-  const ingestPid = system.ingest.child.pid;
-  if (ingestPid === undefined) throw new Error("the ingest process has no pid");
-  const products = await measureProducts(driver, system.ingestUrl, ingestPid, sizes.productsBytes);
-  log(`products: ${products.megabytesPerSecond.toFixed(1)} MB/s, peak RSS ${products.peakRssMiB.toFixed(0)} MiB`);
 
   const results: BenchResults = {
     date: new Date().toISOString(),
