@@ -60,12 +60,18 @@ export function createBodyDigests({ redis, prefix, windowMs, clock }: BodyDigest
     async claim(digest: string, token: string): Promise<Claim> {
       const deadline = Date.now() + PENDING_TTL_MS;
       for (;;) {
-        const [[state, at], seq] = await Promise.all([
+        const [claimed, numbered] = await Promise.allSettled([
           commands.claimBodyDigest(keyOf(digest), windowMs, token, PENDING_TTL_MS, now()),
           commands.numberAcceptance(acceptanceKey),
-        ]).catch((error: unknown) => {
-          throw Object.assign(serviceUnavailable("the dedup record (Redis) is not reachable; nothing was accepted, try again"), { cause: error });
-        });
+        ]);
+        if (claimed.status === "rejected" || numbered.status === "rejected") {
+          // A claim taken without its number is given back, so it cannot block a retry for a minute.
+          if (claimed.status === "fulfilled" && claimed.value[0] === "claimed") await commands.releaseBodyDigest(keyOf(digest), token).catch(() => undefined);
+          const cause = claimed.status === "rejected" ? claimed.reason : (numbered as PromiseRejectedResult).reason;
+          throw Object.assign(serviceUnavailable("the dedup record (Redis) is not reachable; nothing was accepted, try again"), { cause });
+        }
+        const [state, at] = claimed.value;
+        const seq = numbered.value;
         if (state === "claimed") return { at: Number(at), seq: Number(seq) };
         if (state === "refused") throw refused(Number(at), windowMs);
         if (Date.now() > deadline) throw serviceUnavailable("an identical body is still being accepted; try again");
