@@ -175,38 +175,39 @@ describe("small bodies that are not accepted leave no trace", () => {
     expect((await fast.post("/v1/products", body("redis down"))).status).toBe(202);
   });
 
-  it("gives back a claim whose acceptance number could not be taken, and answers 503", async () => {
-    // The number's key made a hash: the numbering script fails while the claim succeeds.
-    const numberKey = `${fast.redis.prefix}:products:acceptance`;
-    const saved = await redis.get(numberKey);
-    await redis.del(numberKey);
-    await redis.hset(numberKey, "not", "a number");
-    const text = body("number fails");
+  /** With Redis made to fail one step (`breakIt`, undone by `restore`), a small body gets 503 and leaves no claim; then it is accepted. */
+  async function expect503WithoutClaim(tag: string, breakIt: () => Promise<unknown>, restore: () => Promise<unknown>) {
+    const text = body(tag);
+    await breakIt();
     try {
       await expectProblem(await fast.post("/v1/products", text), 503);
       expect(await redis.exists(`${fast.redis.prefix}:products:digest:{${createHash("sha256").update(text).digest("hex")}}`)).toBe(0);
     } finally {
-      await redis.del(numberKey);
-      if (saved !== null) await redis.set(numberKey, saved);
+      await restore();
     }
     expect((await fast.post("/v1/products", text)).status).toBe(202);
+  }
+
+  it("gives back a claim whose acceptance number could not be taken, and answers 503", async () => {
+    // The number's key made a hash: the numbering script fails while the claim succeeds.
+    const numberKey = `${fast.redis.prefix}:products:acceptance`;
+    const saved = await redis.get(numberKey);
+    await expect503WithoutClaim(
+      "number fails",
+      async () => (await redis.del(numberKey), await redis.hset(numberKey, "not", "a number")),
+      async () => (await redis.del(numberKey), saved !== null && (await redis.set(numberKey, saved))),
+    );
   });
 
   it("releases the claim and answers 503 when the job cannot be queued, so a retry is accepted", async () => {
     // The queue's wait list made a string: BullMQ's add fails after the claim succeeded.
     const wait = `${fast.redis.prefix}:products:wait`;
     const saved = await redis.lrange(wait, 0, -1);
-    await redis.del(wait);
-    await redis.set(wait, "not a list");
-    const text = body("enqueue fails");
-    try {
-      await expectProblem(await fast.post("/v1/products", text), 503);
-      expect(await redis.exists(`${fast.redis.prefix}:products:digest:{${createHash("sha256").update(text).digest("hex")}}`)).toBe(0);
-    } finally {
-      await redis.del(wait);
-      if (saved.length > 0) await redis.rpush(wait, ...saved);
-    }
-    expect((await fast.post("/v1/products", text)).status).toBe(202);
+    await expect503WithoutClaim(
+      "enqueue fails",
+      async () => (await redis.del(wait), await redis.set(wait, "not a list")),
+      async () => (await redis.del(wait), saved.length > 0 && (await redis.rpush(wait, ...saved))),
+    );
   });
 });
 
