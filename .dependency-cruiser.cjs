@@ -1,5 +1,6 @@
 // The layering Tally is built on, checked by `pnpm lint` (depcruise): apps stand on packages, never on
-// each other; packages never on apps; the query API never on queue code; the benchmark and the test
+// each other; packages never on apps; the query API never on queue code (Redis only to look up a
+// pending upload, from one file); the benchmark and the test
 // suites only through packages' public exports. tests/architecture shows each rule catching a violation.
 /** @type {import("dependency-cruiser").IConfiguration} */
 module.exports = {
@@ -24,11 +25,19 @@ module.exports = {
     {
       name: "query-api-loads-queue-code",
       comment:
-        "The query API only reads Postgres: nothing it loads, directly or through packages/shared, may be " +
-        "BullMQ or ioredis (a read replica's process must not be able to touch the queues).",
+        "The query API reads Postgres, and Redis for one thing only: whether a small products upload is " +
+        "still queued (products/pending-uploads.ts, one HGET; main.ts opens its connection). Nothing else it " +
+        "loads, directly or through packages/shared, may be BullMQ or ioredis, and nothing at all BullMQ.",
+      severity: "error",
+      from: { path: "^apps/query-api/(src|dashboard-ui)/", pathNot: "^apps/query-api/src/(main|products/pending-uploads)\\.ts$" },
+      to: { path: "(^|/)node_modules/(bullmq|ioredis)/", reachable: true },
+    },
+    {
+      name: "query-api-loads-bullmq",
+      comment: "The query API never loads BullMQ: it cannot add, move or remove a job.",
       severity: "error",
       from: { path: "^apps/query-api/(src|dashboard-ui)/" },
-      to: { path: "(^|/)node_modules/(bullmq|ioredis)/", reachable: true },
+      to: { path: "(^|/)node_modules/bullmq/", reachable: true },
     },
     {
       name: "reaching-into-a-workspace",

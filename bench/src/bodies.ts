@@ -7,13 +7,14 @@ import { randomBytes } from "node:crypto";
  * range (customers, minutes, flow hour), so phases never see each other's events.
  */
 /** `message-keyed`: a single message with an Idempotency-Key of its own (a request of its own: never coalesced). */
-export type BodyKind = "message" | "message-keyed" | "messages-array" | "messages-ndjson" | "counters" | "flows";
+/** `products`: small catalogue updates, each body of `batch` products with ids never used before (so never a 403). */
+export type BodyKind = "message" | "message-keyed" | "messages-array" | "messages-ndjson" | "counters" | "flows" | "products";
 
 export interface BodyShape {
   kind: BodyKind;
   /** Events per request (1 for `message`). */
   batch: number;
-  /** Messages: first customerId of the phase. Counters: first Unix second. Flows: the `hour`. */
+  /** Messages: first customerId of the phase. Counters: first Unix second. Flows: the `hour`. Products: the ids' prefix (`p<base>-`). */
   base: number;
 }
 
@@ -34,6 +35,7 @@ export const CONTENT_TYPES: Record<BodyKind, string> = {
   "messages-ndjson": "application/x-ndjson",
   counters: "application/json",
   flows: "application/json",
+  products: "application/json",
 };
 
 export const PATHS: Record<BodyKind, string> = {
@@ -43,6 +45,7 @@ export const PATHS: Record<BodyKind, string> = {
   "messages-ndjson": "/v1/messages",
   counters: "/v1/counters",
   flows: "/v1/flows",
+  products: "/v1/products",
 };
 
 /**
@@ -93,6 +96,8 @@ export function bodySource(shape: BodyShape): () => string {
     const { srcApp, destApp, vpcId } = flowKey(i++);
     return `{"src_app":"${srcApp}","dest_app":"${destApp}","vpc_id":"${vpcId}","bytes_tx":1,"bytes_rx":2,"hour":${shape.base}}`;
   };
+  // Unique across driver processes and runs: the uuid source's random prefix, then a counter.
+  const product = () => `{"id":"p${shape.base}-${uuid()}","name":"bench product","price":"12.50","stock":${i++ % 100}}`;
   const many = (one: () => string) => Array.from({ length: shape.batch }, one);
   switch (shape.kind) {
     case "message":
@@ -106,6 +111,8 @@ export function bodySource(shape: BodyShape): () => string {
       return () => `[${many(counter).join(",")}]`;
     case "flows":
       return () => `[${many(flow).join(",")}]`;
+    case "products":
+      return () => `[${many(product).join(",")}]`;
   }
 }
 

@@ -12,6 +12,7 @@ import { measureCeilings } from "./measure-ceilings.js";
 import { measurePhase, type PhaseResult, type Target } from "./measure-ingest.js";
 import { measureProducts } from "./measure-products.js";
 import { measureQueries } from "./measure-queries.js";
+import { measureSmallProducts } from "./measure-small-products.js";
 import { measureRawPostgres, type RawResult } from "./measure-raw-postgres.js";
 import { measureScale, SCALE_ROWS } from "./measure-scale.js";
 import { formatScaleTable, saveScaleResults } from "./report-scale.js";
@@ -49,6 +50,7 @@ const BASES = {
   rawCounters: COUNTERS_SECOND + DAY_S,
   flows: 500_001,
   rawFlows: 500_002,
+  smallProducts: 600_000,
 } as const;
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -159,6 +161,24 @@ async function main(): Promise<void> {
   const products = await measureProducts(driver, system.ingestUrl, ingestPid, sizes.productsBytes);
   log(`products: ${products.megabytesPerSecond.toFixed(1)} MB/s, peak RSS ${products.peakRssMiB.toFixed(0)} MiB`);
 
+  // After the large body: its peak RSS is measured on an ingest process in the state earlier rounds measured it in.
+  const small = sizes.smallProducts;
+  log(`small products: ${small.batch} per body, ${small.connections} connections, the seed-like reference then Tally`);
+  const smallProducts = await measureSmallProducts(
+    driver,
+    tally,
+    { redisUrl: system.env.REDIS_URL, prefix: system.env.QUEUE_PREFIX },
+    { kind: "products", batch: small.batch, base: BASES.smallProducts },
+    small.connections,
+    small.seconds,
+    sizes.drainMs,
+  );
+  log(
+    `small products: reference ${Math.round(smallProducts.reference.requestsPerSecond)} req/s p99 ${smallProducts.reference.latency.p99.toFixed(1)} ms; ` +
+      `tally ${Math.round(smallProducts.tally.requestsPerSecond)} req/s p99 ${smallProducts.tally.latency.p99.toFixed(1)} ms, ` +
+      `${Math.round(smallProducts.tally.endToEnd.eventsPerSecond)} products/s visible of ${Math.round(smallProducts.tally.eventsPerSecond)}/s acknowledged`,
+  );
+
   const results: BenchResults = {
     date: new Date().toISOString(),
     mode: sizes.mode,
@@ -172,6 +192,7 @@ async function main(): Promise<void> {
     queries,
     grain,
     products,
+    smallProducts,
   };
   const rows = tableRows(results);
   process.stdout.write(`${formatTable(rows)}\n`);

@@ -19,21 +19,26 @@ export interface CeilingResult {
  */
 export async function measureCeilings(driver: Driver, shape: BodyShape, connections: number, seconds: number): Promise<CeilingResult[]> {
   const results: CeilingResult[] = [];
-  for (const name of ["express", "node"] as const) {
-    const port = await freePort();
-    const child = spawnTs("./ceiling-server.ts", { CEILING: name, PORT: String(port) });
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    const url = `http://127.0.0.1:${port}`;
-    try {
-      await eventually(async () => ((await fetch(`${url}/healthz`).catch(() => undefined))?.ok ? true : undefined), 20_000, `the ${name} ceiling to listen`);
-      // A second of warm-up (JIT), then the measured run.
-      await driver.run("load", { url, connections, seconds: Math.min(1, seconds), post: shape }, 60_000);
-      const { latency, ...load } = await driver.run("load", { url, connections, seconds, post: shape }, (seconds + 60) * 1000);
-      results.push({ name, connections, requestsPerSecond: load.ok / load.seconds, latency, trouble: load.non2xx + load.errors + load.timeouts });
-    } finally {
-      child.kill("SIGKILL");
-      await exited;
-    }
-  }
+  for (const name of ["express", "node"] as const) results.push({ name, ...(await measureCeilingServer(driver, { CEILING: name }, shape, connections, seconds)) });
   return results;
+}
+
+/**
+ * One ceiling server (ceiling-server.ts, its kind and settings in `env`) in a process of its own,
+ * driven with `shape` after a second of warm-up (JIT), then stopped.
+ */
+export async function measureCeilingServer(driver: Driver, env: Record<string, string>, shape: BodyShape, connections: number, seconds: number): Promise<Omit<CeilingResult, "name">> {
+  const port = await freePort();
+  const child = spawnTs("./ceiling-server.ts", { ...env, PORT: String(port) });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await eventually(async () => ((await fetch(`${url}/healthz`).catch(() => undefined))?.ok ? true : undefined), 20_000, `the ${env.CEILING} ceiling to listen`);
+    await driver.run("load", { url, connections, seconds: Math.min(1, seconds), post: shape }, 60_000);
+    const { latency, ...load } = await driver.run("load", { url, connections, seconds, post: shape }, (seconds + 60) * 1000);
+    return { connections, requestsPerSecond: load.ok / load.seconds, latency, trouble: load.non2xx + load.errors + load.timeouts };
+  } finally {
+    child.kill("SIGKILL");
+    await exited;
+  }
 }

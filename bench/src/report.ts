@@ -7,6 +7,7 @@ import type { FreshnessMeasure } from "./measure-freshness.js";
 import type { GrainResult } from "./measure-grain.js";
 import type { PhaseResult } from "./measure-ingest.js";
 import type { ProductsMeasure } from "./measure-products.js";
+import type { SmallProductsResult } from "./measure-small-products.js";
 import type { QueryResult } from "./measure-queries.js";
 import type { RawKind, RawResult } from "./measure-raw-postgres.js";
 import type { Latency } from "./stats.js";
@@ -25,6 +26,7 @@ export interface BenchResults {
   queries: QueryResult[];
   grain: GrainResult;
   products: ProductsMeasure;
+  smallProducts: SmallProductsResult;
 }
 
 export interface Row {
@@ -51,6 +53,7 @@ const LABELS: Record<BodyKind, string> = {
   "messages-ndjson": "messages, NDJSON",
   counters: "counters, JSON arrays",
   flows: "flows, JSON arrays",
+  products: "small products",
 };
 const RAW_OF: Partial<Record<BodyKind, RawKind>> = { "messages-array": "messages", "messages-ndjson": "messages", counters: "counters", flows: "flows" };
 
@@ -139,6 +142,7 @@ export function tableRows(r: BenchResults): Row[] {
     });
   }
   rows.push(...grainRows(r.grain));
+  rows.push(...smallProductsRows(r.smallProducts));
   const p = r.products;
   const gib = p.bytes / 1024 ** 3;
   const size = gib >= 1 ? `${gib.toFixed(1)} GiB` : `${(p.bytes / 1e6).toFixed(0)} MB`;
@@ -151,6 +155,31 @@ export function tableRows(r: BenchResults): Row[] {
     met: mark(p.peakRssMiB < 256),
   });
   return rows;
+}
+
+/** Small products uploads against the seed-like reference (hash + one Redis SET NX + 200), same run. */
+function smallProductsRows({ reference, tally }: SmallProductsResult): Row[] {
+  const what = `small products, ${tally.shape.batch} per body, ${tally.connections} connections`;
+  const share = tally.requestsPerSecond / reference.requestsPerSecond;
+  const visible = tally.endToEnd.eventsPerSecond / tally.eventsPerSecond;
+  const trouble = tally.load.non2xx + tally.load.errors + tally.load.timeouts;
+  return [
+    {
+      ...blank,
+      figure: `${what}: req/s to 202, share of the seed-like reference's ${int(reference.requestsPerSecond)} req/s (p99 ${ms(reference.latency.p99)} ms${reference.trouble ? `, ${int(reference.trouble)} not 200` : ""})`,
+      tally: `${int(tally.requestsPerSecond)} (${ratio(tally.requestsPerSecond, reference.requestsPerSecond)})${trouble ? `, ${int(trouble)} not 202` : ""}`,
+      target: "≥ 1× reference",
+      met: mark(share >= 1),
+    },
+    { ...blank, figure: `${what}: 202 latency p50 / p99 ms`, tally: pair(tally.latency), target: "p99 ≤ 50 ms", met: mark(tally.latency.p99 <= 50) },
+    {
+      ...blank,
+      figure: `${what}: end to end, products/s visible in Postgres ${int(tally.endToEnd.eventsPerSecond)}${tally.endToEnd.complete ? "" : " (INCOMPLETE)"}, share of the ${int(tally.eventsPerSecond)}/s acknowledged`,
+      tally: ratio(tally.endToEnd.eventsPerSecond, tally.eventsPerSecond),
+      target: "≥ 0.8×",
+      met: mark(visible >= 0.8 && tally.endToEnd.complete),
+    },
+  ];
 }
 
 /**

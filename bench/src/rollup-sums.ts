@@ -27,5 +27,8 @@ function sumQuery({ kind, base }: BodyShape) {
         WHERE minute >= to_timestamp(${base}) AND minute < to_timestamp(${base + COUNTER_SPREAD_SECONDS})`;
     case "flows":
       return sql<{ sum: string }>`SELECT coalesce(sum(bytes_tx), 0) AS sum FROM flow_rollup WHERE hour = ${base}`;
+    // Products visible: ids of the phase's prefix, a range of the primary key (the prefix ends in "-", and "." follows it).
+    case "products":
+      return sql<{ sum: string }>`SELECT count(*) AS sum FROM products WHERE id >= ${`p${base}-`} AND id < ${`p${base}.`}`;
   }
 }

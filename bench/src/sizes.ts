@@ -21,6 +21,8 @@ export interface Sizes {
   cursorPages: number;
   productsBytes: number;
   grain: GrainSizes;
+  /** Small products uploads (the fast path): products per body, connections, seconds. */
+  smallProducts: { seconds: number; connections: number; batch: number };
 }
 
 /** The hourly against the quarter-hour messages rollup (measure-grain.ts): customers × 4 types × days. */
@@ -57,6 +59,7 @@ export const FULL: Sizes = {
   productsBytes: 2 * 1024 ** 3,
   // 1,000 × 4 × 32 days: 3.1M hourly rows, 12.3M quarter-hour rows.
   grain: { customers: 1_000, days: 32, querySeconds: 5, foldSeconds: 8 },
+  smallProducts: { seconds: 12, connections: 50, batch: 10 },
 };
 
 export const QUICK: Sizes = {
@@ -74,4 +77,5 @@ export const QUICK: Sizes = {
   cursorPages: 10,
   productsBytes: 20_000_000,
   grain: { customers: 10, days: 32, querySeconds: 0.3, foldSeconds: 0.5 },
+  smallProducts: { seconds: 1, connections: 50, batch: 10 },
 };

@@ -11,7 +11,7 @@ import { foldCounters } from "./counters/fold-counters.js";
 import { foldFlows } from "./flows/fold-flows.js";
 import { foldMessages } from "./messages/fold-messages.js";
 import { createWorkerMetrics } from "./metrics.js";
-import { createBodyDigestRelease } from "./products/body-digests.js";
+import { createBodyDigestRelease, createPendingForget } from "./products/body-digests.js";
 import { foldProducts } from "./products/fold-products.js";
 import { startUploadSweep } from "./products/sweep-uploads.js";
 import { startUpkeep } from "./upkeep.js";
@@ -39,7 +39,13 @@ export function startWorkers({ config, db, connection, logger, registry }: Worke
     logger,
     metrics,
   };
-  const settle = { db, releaseDigest: createBodyDigestRelease(connection, config.QUEUE_PREFIX), failed: metrics.uploadsFailed, logger };
+  const settle = {
+    db,
+    releaseDigest: createBodyDigestRelease(connection, config.QUEUE_PREFIX),
+    forgetPending: createPendingForget(connection, config.QUEUE_PREFIX),
+    failed: metrics.uploadsFailed,
+    logger,
+  };
   const workers = [
     startBatchWorker({
       ...common,

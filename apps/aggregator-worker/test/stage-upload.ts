@@ -12,6 +12,8 @@ export interface StageOptions {
   perChunk?: number;
   /** The body's digest, as ingest records it at acceptance. */
   digest?: string;
+  /** Its acceptance number; by default the next of a local sequence (small numbers, like old uploads). */
+  seq?: number;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface StageOptions {
  * posted in chunks (each a JSON array text, with the body position of its first product), and, when
  * the body is accepted, its number from the acceptance sequence, its acceptance time and its count.
  */
-export async function stageUpload(db: Kysely<Database>, products: readonly PostedProduct[], { accepted = true, perChunk = 2000, digest }: StageOptions = {}) {
+export async function stageUpload(db: Kysely<Database>, products: readonly PostedProduct[], { accepted = true, perChunk = 2000, digest, seq }: StageOptions = {}) {
   const uploadId = randomUUID();
   const documents = products.map((p) => (typeof p === "string" ? p : JSON.stringify(p)));
   await db.transaction().execute(async (trx) => {
@@ -31,7 +33,7 @@ export async function stageUpload(db: Kysely<Database>, products: readonly Poste
     if (accepted) {
       await sql`
         UPDATE product_uploads
-        SET accepted_seq = nextval('product_acceptance_seq'), accepted_at = now(), products = ${documents.length}, body_digest = ${digest ?? null}
+        SET accepted_seq = ${seq === undefined ? sql`nextval('product_acceptance_seq')` : String(seq)}, accepted_at = now(), products = ${documents.length}, body_digest = ${digest ?? null}
         WHERE upload_id = ${uploadId}`.execute(trx);
     }
   });

@@ -69,6 +69,8 @@ export function createApp({ config, queues, db, digests, records, logger, regist
         digests,
         body: { ...body, maxBytes: config.MAX_PRODUCTS_BODY_BYTES, maxBytesName: "MAX_PRODUCTS_BODY_BYTES" },
         maxProductBytes: config.MAX_PRODUCT_BYTES,
+        fastPathBytes: config.PRODUCTS_FAST_PATH_BYTES,
+        dedup: config.PRODUCTS_DEDUP,
         logger,
       });
     },

@@ -8,6 +8,7 @@ interface Waiter {
 interface Group<E> {
   key: string;
   events: E[];
+  weight: number;
   waiters: Waiter[];
 }
 
@@ -16,7 +17,10 @@ export interface CoalescerOptions<E> {
   addJob: (events: E[], key: string) => Promise<void>;
   /** Adds in flight at once; while they are, new requests gather into the next job. */
   maxInFlight?: number;
+  /** The most a job holds, in `weight` (events by default); one request heavier than this goes alone. */
   maxEvents?: number;
+  /** What one event counts against `maxEvents`: 1 by default; the bytes of a products upload, say. */
+  weight?: (event: E) => number;
 }
 
 /**
@@ -26,7 +30,7 @@ export interface CoalescerOptions<E> {
  * one job together (so one request is queued whole or not at all), and a request is answered only
  * once the job holding it is in Redis. Events with different keys (a message's hour) never share a job.
  */
-export function createCoalescer<E>({ addJob, maxInFlight = 4, maxEvents = MAX_EVENTS_PER_JOB }: CoalescerOptions<E>) {
+export function createCoalescer<E>({ addJob, maxInFlight = 4, maxEvents = MAX_EVENTS_PER_JOB, weight = () => 1 }: CoalescerOptions<E>) {
   const groups: Group<E>[] = [];
   let inFlight = 0;
   let scheduled = false;
@@ -57,12 +61,14 @@ export function createCoalescer<E>({ addJob, maxInFlight = 4, maxEvents = MAX_EV
     /** Queues a request's events (fewer than maxEvents) and resolves once they are in Redis. */
     add(events: E[], key = ""): Promise<void> {
       return new Promise<void>((resolve, reject) => {
-        let group = groups.find((g) => g.key === key && g.events.length + events.length <= maxEvents);
+        const heavy = events.reduce((sum, e) => sum + weight(e), 0);
+        let group = groups.find((g) => g.key === key && g.weight + heavy <= maxEvents);
         if (!group) {
-          group = { key, events: [], waiters: [] };
+          group = { key, events: [], weight: 0, waiters: [] };
           groups.push(group);
         }
         group.events.push(...events);
+        group.weight += heavy;
         group.waiters.push({ resolve, reject });
         schedule();
       });

@@ -1,13 +1,21 @@
 import { serviceUnavailable } from "@tally/shared/http";
 import type { Logger } from "@tally/shared/logger";
-import { type CountersJob, defaultJobOptions, type FlowsJob, MAX_EVENTS_PER_JOB, type MessagesJob, newJobId, type ProductsJob, QUEUE_NAMES } from "@tally/shared/jobs";
-import type { RedisConnection } from "@tally/shared/redis";
+import { type CountersJob, defaultJobOptions, type FlowsJob, type InlineUpload, MAX_EVENTS_PER_JOB, type MessagesJob, newJobId, type ProductsJob, QUEUE_NAMES } from "@tally/shared/jobs";
+import { pendingUploadKey, type RedisConnection } from "@tally/shared/redis";
 import type { CounterEvent, Flow, Message } from "@tally/shared/schemas";
 import { Queue } from "bullmq";
 import { createCoalescer } from "./coalescer.js";
 
 /** How long an enqueue (or another Redis call a request waits on) may take before the request gets 503 rather than waiting on a slow Redis. */
 export const REDIS_ANSWER_TIMEOUT_MS = 5000;
+/**
+ * The most bytes of products one job gathers from concurrent small uploads (NOTES: BullMQ is happiest
+ * with jobs of up to ~256 KB); a single upload over it still goes, alone.
+ */
+const MAX_PRODUCTS_JOB_BYTES = 512 * 1024;
+/** How long a pending upload's mark outlives its acceptance if no worker ever deletes it. */
+const PENDING_MARK_MS = 7 * 24 * 3_600_000;
+
 /** How often each queue's backlog is read: one Redis call per queue per interval, not one per request. */
 const BACKLOG_POLL_MS = 500;
 
@@ -25,6 +33,11 @@ export interface IngestQueues {
     messages(messages: Message[], quarter: number, ids?: JobIds): Promise<void>;
     counters(counters: CounterEvent[], ids?: JobIds): Promise<void>;
     flows(flows: Flow[], ids?: JobIds): Promise<void>;
+    /**
+     * A small products upload, whole: marked pending (for its status), then queued in one job with
+     * the other small uploads accepted at the same moment. Throws 503 if either step fails.
+     */
+    products(upload: InlineUpload): Promise<void>;
   };
   /** Whether the producer connection is up right now. */
   connected(): boolean;
@@ -78,6 +91,22 @@ export function createIngestQueues(connection: RedisConnection, { prefix, logger
   const enqueueMessages = enqueuer(messages, (events: Message[], quarter) => ({ quarter: Number(quarter), messages: events }));
   const enqueueCounters = enqueuer(counters, (events: CounterEvent[]) => ({ counters: events }));
   const enqueueFlows = enqueuer(flows, (events: Flow[]) => ({ flows: events }));
+  // Marks first, job second: a job never carries an upload whose status would be unknown. A mark left
+  // by a failed add names an upload no client was told of, and expires.
+  const uploadsCoalescer = createCoalescer<InlineUpload>({
+    addJob: async (uploads) => {
+      if (!connected()) throw serviceUnavailable("the queue is not reachable; nothing was accepted, try again");
+      const marks = uploads.map((u) => connection.set(pendingUploadKey(prefix, u.uploadId), JSON.stringify({ products: u.products, acceptedAt: u.acceptedAt }), "PX", PENDING_MARK_MS));
+      try {
+        await Promise.race([Promise.all(marks), rejectAfter(REDIS_ANSWER_TIMEOUT_MS)]);
+      } catch (error) {
+        throw Object.assign(serviceUnavailable("the queue did not confirm the upload; try again"), { cause: error });
+      }
+      await addJobsOr503(connected, products, [{ name: products.name, data: { uploads }, opts: { jobId: newJobId() } }]);
+    },
+    maxEvents: MAX_PRODUCTS_JOB_BYTES,
+    weight: (upload) => upload.documents.length,
+  });
 
   return {
     messages,
@@ -88,6 +117,7 @@ export function createIngestQueues(connection: RedisConnection, { prefix, logger
       messages: (events, quarter, ids) => enqueueMessages(events, String(quarter), ids),
       counters: (events, ids) => enqueueCounters(events, "", ids),
       flows: (events, ids) => enqueueFlows(events, "", ids),
+      products: (upload) => uploadsCoalescer.add([upload]),
     },
     connected,
     backlog: (queue) => backlogs.get(queue.name) ?? 0,

@@ -17,7 +17,9 @@ let redis: Redis;
 /** The app's records, on a connection of the test's own (what another ingest process would see). */
 let records: ReturnType<typeof createIdempotencyRecords>;
 beforeAll(async () => {
-  ingest = await startIngest({ MAX_CONCURRENT_UPLOADS: "16" });
+  // A keyed products upload always takes the staged path; unkeyed posts here stand in for keyed
+  // attempts (one whose process died before recording its answer), so they must take it too.
+  ingest = await startIngest({ MAX_CONCURRENT_UPLOADS: "16", PRODUCTS_FAST_PATH_BYTES: "0" });
   redis = new Redis(ingest.redis.url);
   records = createIdempotencyRecords({ redis, prefix: ingest.redis.prefix, ttlMs: TTL_MS, lockMs: 30_000, clock: () => undefined });
 });

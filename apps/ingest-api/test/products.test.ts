@@ -13,7 +13,8 @@ const body = (tag: string) => JSON.stringify([{ id: 1, name: `first ${tag}` }, {
 let ingest: Ingest;
 let redis: Redis;
 beforeAll(async () => {
-  ingest = await startIngest({ MAX_PRODUCTS_BODY_BYTES: "20000", MAX_PRODUCT_BYTES: "5000", MAX_CONCURRENT_UPLOADS: "16" });
+  // The staged path, for every body: the fast path has its own file (products-fast-path.test.ts).
+  ingest = await startIngest({ MAX_PRODUCTS_BODY_BYTES: "20000", MAX_PRODUCT_BYTES: "5000", MAX_CONCURRENT_UPLOADS: "16", PRODUCTS_FAST_PATH_BYTES: "0" });
   redis = new Redis(ingest.redis.url);
 });
 afterAll(async () => {

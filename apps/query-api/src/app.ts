@@ -11,6 +11,7 @@ import { flowsRoutes } from "./flows/flows.routes.js";
 import { messagesRoutes } from "./messages/messages.routes.js";
 import { queryOpenApi } from "./openapi.js";
 import { productsRoutes } from "./products/products.routes.js";
+import type { PendingUploads } from "./products/pending-upload.js";
 import { uploadsRoutes } from "./products/uploads.routes.js";
 
 // The docs page's files, served as they are from swagger-ui-dist: resolved, never loaded (a browser bundle).
@@ -28,12 +29,14 @@ export interface QueryAppDeps {
   apiKeys?: readonly string[];
   /** True once the process is shutting down. */
   stopping?: () => boolean;
+  /** Fast-path products uploads accepted but not yet applied, looked up in their queue (read-only); main always passes it, tests of other routes need not. */
+  pendingUploads?: PendingUploads;
   /** Where the ingest API listens, for a 404 to point a POST of events at (3000 unless configured). */
   ingestPort?: number;
 }
 
 /** The query API: read-only answers from the rollups. Opens nothing itself. */
-export function createApp({ db, logger, registry, clock, apiKeys, stopping, ingestPort = 3000 }: QueryAppDeps): Express {
+export function createApp({ db, logger, registry, clock, apiKeys, stopping, pendingUploads = async () => undefined, ingestPort = 3000 }: QueryAppDeps): Express {
   return createHttpApp({
     logger,
     registry,
@@ -46,7 +49,7 @@ export function createApp({ db, logger, registry, clock, apiKeys, stopping, inge
       messagesRoutes(router, db);
       topDomainsRoutes(router, db, clock);
       flowsRoutes(router, db);
-      uploadsRoutes(router, db);
+      uploadsRoutes(router, db, pendingUploads);
       productsRoutes(router, db);
       dashboardRoutes(router, db, clock);
     },

@@ -128,7 +128,8 @@ export const queryOperations: OperationSpec[] = [
     summary: "Where an accepted products upload stands: pending, applied, or failed and why",
     description:
       "The URL a products 202 names in `Location`. An upload that cannot be applied (which ingest's checks are there to prevent) ends `failed` " +
-      "with its reason, and its body is no longer refused as a duplicate: it may be sent again.",
+      "with its reason, and its body is no longer refused as a duplicate: it may be sent again. A small upload (queued through Redis) is pending " +
+      "from Redis until a worker records it in Postgres: while Redis cannot be asked, an id Postgres does not know is answered 503, not 404.",
     params: { id: { description: "The upload's id, from the 202's Location", schema: z.uuid() } },
     responses: {
       200: {

@@ -38,6 +38,18 @@ export const configSchema = z
      * of the slowest shape (an array of numbers) parses in tens of milliseconds here, 16 MiB in seconds.
      */
     MAX_PRODUCT_BYTES: positiveInt.default(1024 ** 2),
+    /**
+     * Products: a body whose Content-Length is at most this many bytes takes the fast path (read into
+     * memory, carried in its job through Redis) instead of streaming through Postgres staging; 0 turns
+     * the fast path off. A body without a Content-Length (chunked) always streams.
+     */
+    /**
+     * Products: what makes a body a duplicate within DEDUP_WINDOW_MS. "bytes": the same bytes; "json": the
+     * same documents in RFC 8785 canonical form, whatever their key order, spacing or escapes (it costs a
+     * second pass over every product).
+     */
+    PRODUCTS_DEDUP: z.enum(["bytes", "json"]).default("bytes"),
+    PRODUCTS_FAST_PATH_BYTES: z.coerce.number().int().min(0).max(16 * 1024 ** 2).default(256 * 1024),
     /** JSON request bodies over this many bytes get 413 (products stream and have their own limit). */
     MAX_BODY_BYTES: positiveInt.default(5 * 1024 * 1024),
     /** Messages or counters in one request (413 above it); flows have MAX_FLOWS_PER_REQUEST. */

@@ -67,12 +67,36 @@ export const flowsJobSchema = z.object({
 export type FlowsJob = z.infer<typeof flowsJobSchema>;
 
 /**
- * `products` job: names an upload whose products are staged in Postgres and accepted. The job only
- * hurries things along: the worker's sweep applies any accepted upload whose job went missing.
+ * A small products upload (the fast path), whole: its products and what Postgres would otherwise have
+ * recorded at acceptance (its number and time, its size, its body's digest).
  */
-export const productsJobSchema = z.object({
+export const inlineUploadSchema = z.object({
   uploadId: z.uuid(),
+  /** The upload's acceptance number (Redis), which orders it against every other upload, either path. */
+  acceptedSeq: z.int().positive(),
+  /** When it was accepted, in ms since the epoch (Redis's clock). */
+  acceptedAt: z.int().nonnegative(),
+  /** Products in the body. */
+  products: z.int().positive(),
+  /** The body's SHA-256: the worker releases its window by it if the upload fails. */
+  digest: z.string(),
+  /** The products as a JSON array text, each exactly as posted, in body order. */
+  documents: z.string(),
 });
+export type InlineUpload = z.infer<typeof inlineUploadSchema>;
+
+/**
+ * `products` job: either names a large upload staged in Postgres and accepted (`uploadId`; the job
+ * only hurries things along: the worker's sweep applies any accepted upload whose job went missing),
+ * or carries small uploads whole (`uploads`: ingest gathers those accepted together into one job,
+ * each upload entirely in it). Both fields optional so jobs of the previous deploy still parse.
+ */
+export const productsJobSchema = z
+  .object({
+    uploadId: z.uuid().optional(),
+    uploads: z.array(inlineUploadSchema).min(1).optional(),
+  })
+  .refine((job) => job.uploadId !== undefined || job.uploads !== undefined, "names a staged upload or carries small ones");
 export type ProductsJob = z.infer<typeof productsJobSchema>;
 
 /** Retries with backoff, then the failed set; completed jobs are kept briefly and bounded. */

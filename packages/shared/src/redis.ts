@@ -32,6 +32,24 @@ export function bodyDigestKey(prefix: string, digest: string): string {
 }
 
 /**
+ * The Redis key marking a small (fast-path) products upload accepted and not applied yet, holding
+ * its size and acceptance time: the query API answers its status from it until a worker has recorded
+ * the upload in Postgres (and deleted it). Its own hash tag (the upload's id) spreads the marks over
+ * a cluster's slots.
+ */
+export function pendingUploadKey(prefix: string, uploadId: string): string {
+  return `${prefix.replaceAll(/[{}]/g, "")}:products:pending:{${uploadId.toLowerCase()}}`;
+}
+
+/**
+ * The Redis key of the products acceptance number, which orders every accepted upload (both paths).
+ * It keeps the prefix's hash tag, so in a cluster it lives in the queues' slot.
+ */
+export function productAcceptanceKey(prefix: string): string {
+  return `${prefix}:products:acceptance`;
+}
+
+/**
  * The Redis key under which an idempotency key's record is kept. Its own hash tag (a digest of the
  * client's key, which may hold any printable character) spreads the records over a cluster's slots.
  */

@@ -75,9 +75,8 @@ describe("pnpm lint's structure rules, each on a planted violation", () => {
     expect(found.filter((v) => !v.startsWith("no-circular:")).sort()).toEqual([
       "app-on-another-app: apps/ingest-api/src/planted-app-import.ts → apps/query-api/src/app.ts",
       "package-on-an-app: packages/shared/src/planted-app-import.ts → apps/ingest-api/src/app.ts",
-      // Reached through packages/shared, not imported directly: the rule follows the whole graph, and
-      // names every query-api module it is reached from.
-      "query-api-loads-queue-code: apps/query-api/src/main.ts → node_modules/ioredis/built/index.js",
+      // Reached through packages/shared, not imported directly: the rule follows the whole graph. main.ts
+      // imports the planted file too, but main.ts may reach ioredis (it opens the pending-upload lookup's connection).
       "query-api-loads-queue-code: apps/query-api/src/planted-queue-import.ts → node_modules/ioredis/built/index.js",
       "reaching-into-a-workspace: bench/src/planted-reach-in.ts → apps/aggregator-worker/src/messages/fold-messages.ts",
     ]);

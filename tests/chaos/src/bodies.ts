@@ -37,6 +37,8 @@ export interface ProductsBody extends Body {
   uniqueId: string;
   /** Product id as stored (integers in decimal) → the document this body should leave, the last of that id in it. */
   documents: Map<string, unknown>;
+  /** Over PRODUCTS_FAST_PATH_BYTES: takes the staged path (the others the fast path). */
+  large: boolean;
   /** Holds a product ingest must refuse: never accepted, whatever else happens. */
   poisoned: boolean;
 }
@@ -145,11 +147,15 @@ const POISON = [
 /**
  * Products body n: one product only it carries (`u-n`), and a few of the shared ones, which later
  * accepted bodies overwrite. Sometimes a shared id appears twice in the body: its last document wins.
- * One body in six also carries a poison product (POISON): it is refused whole.
+ * One body in six also carries a poison product (POISON): it is refused whole. One in four is large
+ * (its own product padded past the 256 KiB PRODUCTS_FAST_PATH_BYTES): streamed through Postgres
+ * staging, while the rest take the fast path through Redis, so both paths' uploads of the shared
+ * products mix and "the later accepted body wins" is checked across them.
  */
 export function productsBody(n: number): ProductsBody {
   const uniqueId = `u-${n}`;
-  const products: Record<string, unknown>[] = [{ id: uniqueId, body: n, name: `only in body ${n}` }];
+  const large = randomInt(0, 4) === 0;
+  const products: Record<string, unknown>[] = [{ id: uniqueId, body: n, name: `only in body ${n}`, ...(large ? { pad: "x".repeat(300_000) } : {}) }];
   for (let i = 0; i < randomInt(1, 5); i++) {
     const k = randomInt(0, SHARED_PRODUCTS);
     const id = k % 2 === 0 ? `s-${k}` : randomInt(0, 2) === 0 ? 9000 + k : String(9000 + k);
@@ -163,5 +169,5 @@ export function productsBody(n: number): ProductsBody {
   for (const p of products) documents.set(String(p.id), p); // a later element of the same id replaces an earlier one
   const text = JSON.stringify(products);
   const poison = randomInt(0, 6) === 0 ? POISON[randomInt(0, POISON.length)]!(n) : undefined;
-  return { kind: "products", n, path: "/v1/products", text: poison ? `${text.slice(0, -1)},${poison}]` : text, expected: new Map(), sends: [], uniqueId, documents, poisoned: poison !== undefined };
+  return { kind: "products", n, path: "/v1/products", text: poison ? `${text.slice(0, -1)},${poison}]` : text, expected: new Map(), sends: [], uniqueId, documents, poisoned: poison !== undefined, large };
 }

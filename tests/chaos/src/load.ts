@@ -49,7 +49,7 @@ export interface LoadRecord {
  * (the key makes it safe); products bodies are sometimes repeated, one after another or several at
  * once, and must be refused.
  */
-export function startLoad(ingestUrl: string, loops: Record<Kind, number> = { messages: 3, counters: 2, flows: 2, products: 1 }) {
+export function startLoad(ingestUrl: string, loops: Record<Kind, number> = { messages: 3, counters: 2, flows: 2, products: 2 }) {
   const record: LoadRecord = { bodies: { messages: [], counters: [], flows: [], products: [] } };
   let stopping = false;
   let retryDeadline = Infinity;

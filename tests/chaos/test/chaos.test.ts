@@ -114,6 +114,10 @@ describe("chaos: workers SIGKILLed, Redis and Postgres restarted, under a steady
             "workers killed": chaos.workersKilled,
             "failed jobs": failedJobs,
             "uploads accepted": actual.uploads.accepted,
+            // Which path the acknowledged products bodies took: large ones staged, the rest through Redis.
+            "products acked, large / small": ((acked) => `${acked.filter((b) => b.large).length} / ${acked.filter((b) => !b.large).length}`)(
+              record.bodies.products.filter((b) => b.sends.some((s) => s.status === 202)),
+            ),
             "uuids in ledger": actual.ledgers.uuids,
             "counter / flow jobs": `${actual.ledgers.counterJobs} / ${actual.ledgers.flowJobs}`,
             "query API answers compared": queryCheck.compared,

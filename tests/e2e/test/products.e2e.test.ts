@@ -49,6 +49,47 @@ describe("products, end to end", () => {
   });
 });
 
+describe("small bodies (the fast path, through Redis) and large ones (staged in Postgres) together", () => {
+  let system: System;
+  let api: ReturnType<typeof clientsOf>;
+  beforeAll(async () => {
+    system = await startSystem(); // no worker until the test starts one: uploads stay pending
+    api = clientsOf(system);
+  });
+  afterAll(() => system.stop());
+
+  const post = (body: Product[]) => api.ingest.POST("/v1/products", { body });
+  const status = (id: string) => api.query.GET("/v1/products/uploads/{id}", { params: { path: { id } } });
+  const uploadIdOf = (res: Response) => res.headers.get("location")?.split("/").at(-1) ?? "";
+  /** Over the default 256 KiB threshold: streamed through Postgres staging. */
+  const large = (id: string, v: string): Product[] => [{ id, v, pad: "x".repeat(300_000) }];
+  const small = (id: string, v: string): Product[] => [{ id, v }];
+
+  it("answers a small upload pending until a worker applies it, keeps the later accepted body of each product, and refuses repeats across paths", async () => {
+    const first = await post(small("mix-a", "1 small"));
+    expect(first.response.status).toBe(202);
+    const firstId = uploadIdOf(first.response);
+    expect(await ok(status(firstId))).toMatchObject({ id: firstId, status: "pending", products: 1, appliedAt: null });
+    const unknown = await status("00000000-0000-4000-8000-000000000000");
+    expect(unknown.response.status).toBe(404);
+
+    for (const body of [large("mix-a", "2 large"), small("mix-a", "3 small"), large("mix-b", "1 large"), small("mix-b", "2 small"), large("mix-b", "3 large")]) {
+      expect((await post(body)).response.status).toBe(202);
+    }
+    // The same bytes again, on either path: refused.
+    expect((await post(small("mix-a", "3 small"))).response.status).toBe(403);
+    expect((await post(large("mix-b", "3 large"))).response.status).toBe(403);
+
+    await system.start("aggregator-worker");
+    await eventually(async () => ((await ok(status(firstId))).status === "applied" ? true : undefined));
+    const final = await eventually(async () => {
+      const [a, b] = await Promise.all(["mix-a", "mix-b"].map((id) => ok(api.query.GET("/v1/products/{id}", { params: { path: { id } } }))));
+      return a?.data.v === "3 small" && b?.data.v === "3 large" ? [a, b] : undefined;
+    });
+    expect(final).toHaveLength(2);
+  });
+});
+
 describe("a products body far larger than the ingest process's heap", () => {
   let system: System;
   beforeAll(async () => {

@@ -10,6 +10,8 @@ export interface SettleDeps {
   db: Kysely<Database>;
   /** Releases an accepted body's dedup window (its digest, the upload that holds it). */
   releaseDigest: (digest: string, uploadId: string) => Promise<boolean>;
+  /** Deletes the pending marks of small uploads (their status comes from Postgres once recorded there). */
+  forgetPending: (uploadIds: readonly string[]) => Promise<void>;
   /** Counts uploads ended failed. */
   failed: Counter;
   logger: Logger;
@@ -25,7 +27,7 @@ export type Settled = "applied" | "unchanged" | "failed";
  * (Postgres away, a deadlock) is thrown instead: the upload is pending still, and will be tried again.
  * `unchanged`: nothing to do (no such upload, or it had ended already).
  */
-export async function settleUpload({ db, releaseDigest, failed, logger }: SettleDeps, uploadId: string): Promise<Settled> {
+export async function settleUpload({ db, ...deps }: SettleDeps, uploadId: string): Promise<Settled> {
   try {
     return (await applyUpload(db, uploadId)).applied ? "applied" : "unchanged";
   } catch (error) {
@@ -33,11 +35,21 @@ export async function settleUpload({ db, releaseDigest, failed, logger }: Settle
     const reason = error instanceof Error ? error.message : String(error);
     const ended = await markUploadFailed(db, uploadId, reason);
     if (!ended) return "unchanged";
-    failed.inc();
-    logger.warn({ uploadId, reason }, "an accepted upload cannot be applied; it is marked failed and its body may be sent again");
-    if (ended.digest) {
-      await releaseDigest(ended.digest, uploadId).catch((err: unknown) => logger.warn({ err, uploadId }, "could not release a failed upload's body window; it expires by itself"));
-    }
+    await reportFailed(deps, uploadId, reason, ended.digest);
     return "failed";
+  }
+}
+
+/** Counts, logs and releases the body window of an upload just recorded failed (by either path). */
+export async function reportFailed(
+  { releaseDigest, failed, logger }: Pick<SettleDeps, "releaseDigest" | "failed" | "logger">,
+  uploadId: string,
+  reason: string,
+  digest: string | null,
+): Promise<void> {
+  failed.inc();
+  logger.warn({ uploadId, reason }, "an accepted upload cannot be applied; it is marked failed and its body may be sent again");
+  if (digest) {
+    await releaseDigest(digest, uploadId).catch((err: unknown) => logger.warn({ err, uploadId }, "could not release a failed upload's body window; it expires by itself"));
   }
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { HttpError, serviceUnavailable } from "@tally/shared/http";
-import { bodyDigestKey, type RedisConnection } from "@tally/shared/redis";
+import { bodyDigestKey, productAcceptanceKey, type RedisConnection } from "@tally/shared/redis";
 
 /** How long a claim may stay pending (its upload committing) before it is given up as dead. */
 const PENDING_TTL_MS = 60_000;
@@ -14,6 +14,13 @@ interface DigestCommands {
   claimBodyDigest(key: string, windowMs: number, token: string, pendingTtlMs: number, now: string): Promise<ClaimReply>;
   confirmBodyDigest(key: string, token: string, windowMs: number, now: string): Promise<number>;
   releaseBodyDigest(key: string, token: string): Promise<number>;
+  numberAcceptance(key: string): Promise<number>;
+}
+
+/** A claimed body: when it was claimed (its acceptance time if it is accepted) and its acceptance number. */
+export interface Claim {
+  at: number;
+  seq: number;
 }
 
 export interface BodyDigestsOptions {
@@ -35,23 +42,37 @@ export function createBodyDigests({ redis, prefix, windowMs, clock }: BodyDigest
   redis.defineCommand("claimBodyDigest", { numberOfKeys: 1, lua: script("claim-body-digest-1.lua") });
   redis.defineCommand("confirmBodyDigest", { numberOfKeys: 1, lua: script("confirm-body-digest-1.lua") });
   redis.defineCommand("releaseBodyDigest", { numberOfKeys: 1, lua: script("release-body-digest-1.lua") });
+  redis.defineCommand("numberAcceptance", { numberOfKeys: 1, lua: script("number-acceptance-1.lua") });
   const commands = redis as unknown as DigestCommands;
   const keyOf = (digest: string) => bodyDigestKey(prefix, digest);
   const now = () => String(clock() ?? "");
+  const acceptanceKey = productAcceptanceKey(prefix);
 
   return {
     /**
-     * Claims the digest for `token`, returning the claim's time (the acceptance time if it commits).
-     * Throws 403 if an identical body was accepted less than the window ago. While an identical body is
-     * still committing, waits for its outcome: of bodies arriving together exactly one is accepted.
+     * Claims the digest for `token`, returning the claim's time (the acceptance time if it is accepted)
+     * and its acceptance number. Throws 403 if an identical body was accepted less than the window ago.
+     * While an identical body is still being accepted, waits for its outcome: of bodies arriving
+     * together exactly one is accepted. The number is taken alongside the claim (sent together: one
+     * round trip; two scripts, since in a cluster the digest and the number live in different slots);
+     * a number whose claim fails is simply never used.
      */
-    async claim(digest: string, token: string): Promise<number> {
+    async claim(digest: string, token: string): Promise<Claim> {
       const deadline = Date.now() + PENDING_TTL_MS;
       for (;;) {
-        const [state, at] = await commands.claimBodyDigest(keyOf(digest), windowMs, token, PENDING_TTL_MS, now()).catch((error: unknown) => {
-          throw Object.assign(serviceUnavailable("the dedup record (Redis) is not reachable; nothing was accepted, try again"), { cause: error });
-        });
-        if (state === "claimed") return Number(at);
+        const [claimed, numbered] = await Promise.allSettled([
+          commands.claimBodyDigest(keyOf(digest), windowMs, token, PENDING_TTL_MS, now()),
+          commands.numberAcceptance(acceptanceKey),
+        ]);
+        if (claimed.status === "rejected" || numbered.status === "rejected") {
+          // A claim taken without its number is given back, so it cannot block a retry for a minute.
+          if (claimed.status === "fulfilled" && claimed.value[0] === "claimed") await commands.releaseBodyDigest(keyOf(digest), token).catch(() => undefined);
+          const cause = claimed.status === "rejected" ? claimed.reason : (numbered as PromiseRejectedResult).reason;
+          throw Object.assign(serviceUnavailable("the dedup record (Redis) is not reachable; nothing was accepted, try again"), { cause });
+        }
+        const [state, at] = claimed.value;
+        const seq = numbered.value;
+        if (state === "claimed") return { at: Number(at), seq: Number(seq) };
         if (state === "refused") throw refused(Number(at), windowMs);
         if (Date.now() > deadline) throw serviceUnavailable("an identical body is still being accepted; try again");
         await new Promise((resolve) => setTimeout(resolve, PENDING_POLL_MS));

@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import type { Database } from "@tally/shared/db";
 import { HttpError, route, serviceUnavailable } from "@tally/shared/http";
 import type { Logger } from "@tally/shared/logger";
-import type { Request, RequestHandler, Router } from "express";
+import type { Request, RequestHandler, Response, Router } from "express";
 import type { Kysely, Transaction } from "kysely";
-import { meteredBody, type BodyLimits } from "../body/metered-body.js";
+import { meteredBody, readMeteredBody, type BodyLimits } from "../body/metered-body.js";
 import { checkBodyHeaders, continueIfExpected } from "../body/read-json-body.js";
 import { idempotencyKeyOf, requestFingerprint } from "../idempotency/idempotency-key.js";
 import type { IdempotencyRecords, StoredAnswer } from "../idempotency/idempotency-records.js";
@@ -27,13 +27,19 @@ export interface ProductsRoutesDeps {
   digests: BodyDigests;
   body: BodyLimits;
   maxProductBytes: number;
+  /** Bodies whose Content-Length is at most this take the fast path (PRODUCTS_FAST_PATH_BYTES); 0: none. */
+  fastPathBytes: number;
+  /** What makes two bodies identical (PRODUCTS_DEDUP): their bytes, or their canonical JSON. */
+  dedup: "bytes" | "json";
   maxBacklog: number;
   logger: Logger;
 }
 
 /**
- * `POST /v1/products`: a catalogue update of any size, refused (403) if the same bytes were accepted
- * less than the window ago anywhere in the cluster.
+ * `POST /v1/products`: a catalogue update of any size, refused (403) if the same body (its bytes, or
+ * with PRODUCTS_DEDUP=json its canonical JSON) was accepted less than the window ago anywhere in the
+ * cluster, on either path. A small body takes the fast path (`acceptSmall`, through Redis); a large
+ * one, a chunked one or a keyed one streams into a staging transaction, as follows.
  *
  * The body streams into a staging transaction. Only once it has been read whole and found valid is
  * its digest claimed; only a successful claim lets the transaction commit, and only a commit confirms
@@ -42,10 +48,13 @@ export interface ProductsRoutesDeps {
  * With an `Idempotency-Key`, the key is held once the body is read (its fingerprint needs the digest),
  * and a retry gets the first answer, the 202 included, not a 403 for its own repeated body.
  */
-export function productsRoutes(router: Router, { db, slots, queues, records, metrics, digests, body, maxProductBytes, maxBacklog, logger }: ProductsRoutesDeps): void {
+export function productsRoutes(router: Router, deps: ProductsRoutesDeps): void {
+  const { db, slots, queues, records, metrics, digests, body, fastPathBytes, maxBacklog, logger } = deps;
+  const limits = { maxProductBytes: deps.maxProductBytes, dedup: deps.dedup };
   const accept: RequestHandler = async (req, res) => {
     checkBodyHeaders(req, body, ["json"]);
     const key = idempotencyKeyOf(req);
+    if (key === undefined && declaredLength(req) <= fastPathBytes) return acceptSmall(req, res);
     const release = slots.take();
     const uploadId = randomUUID();
     let claimed: string | undefined;
@@ -56,11 +65,11 @@ export function productsRoutes(router: Router, { db, slots, queues, records, met
       const chunks = meteredBody(req.iterator({ destroyOnReturn: false }), body);
       count = await db.transaction().execute(async (trx) => {
         await insertUpload(trx, uploadId);
-        const read = await readProducts(chunks, { maxProductBytes }, (batch) => stageProducts(trx, uploadId, batch));
+        const read = await readProducts(chunks, limits, (batch) => stageProducts(trx, uploadId, batch));
         if (key !== undefined) hold = await holdKey(trx, key, requestFingerprint(req.method, req.path, read.digest), uploadId);
-        const acceptedAt = await digests.claim(read.digest, uploadId);
+        const claim = await digests.claim(read.digest, uploadId);
         claimed = read.digest;
-        await markAccepted(trx, uploadId, acceptedAt, read.count, read.digest);
+        await markAccepted(trx, uploadId, claim, read.count, read.digest);
         return read.count;
       });
     } catch (error) {
@@ -73,8 +82,7 @@ export function productsRoutes(router: Router, { db, slots, queues, records, met
       release();
     }
     // Committed: accepted, whatever happens next. A lost confirm or job only delays or weakens, never loses.
-    const confirmed = await digests.confirm(claimed!, uploadId).catch(() => false);
-    if (!confirmed) logger.warn({ uploadId }, "accepted upload's window could not be recorded");
+    await confirm(claimed!, uploadId);
     await queues.products.add("products", { uploadId }, { jobId: uploadId }).catch((err: unknown) => {
       logger.warn({ err, uploadId }, "could not queue an accepted upload; the worker's sweep will apply it");
     });
@@ -82,6 +90,46 @@ export function productsRoutes(router: Router, { db, slots, queues, records, met
     const answer = accepted(uploadId, count);
     if (hold) return sendStored(res, await keepAnswer(records, hold, answer), false);
     res.status(answer.status).set(answer.headers).json(answer.body);
+  };
+
+  /**
+   * The fast path: a body small enough to hold is read whole, checked exactly as a streamed one is,
+   * claimed (the same digest record and the same acceptance numbering as the staged path), and queued
+   * whole in a job (with the small uploads accepted at the same moment: one job, one BullMQ add for
+   * many requests): accepted once the job is in Redis, no Postgres on the way. A failed enqueue
+   * releases the claim and answers 503, so a body is either accepted with its job queued or leaves no
+   * trace. The worker records the upload's row when it applies it (`GET /v1/products/uploads/{id}`
+   * answers pending from the upload's pending mark in Redis meanwhile).
+   */
+  const acceptSmall = async (req: Request, res: Response) => {
+    continueIfExpected(req, res);
+    const documents: string[] = [];
+    let read: { digest: string; count: number };
+    try {
+      const bytes = await readMeteredBody(req, body);
+      read = await readProducts([bytes], limits, async (batch) => {
+        for (const product of batch) documents.push(product.document);
+      });
+    } catch (error) {
+      throw asHttpError(error, req, queues);
+    }
+    const uploadId = randomUUID();
+    const claim = await digests.claim(read.digest, uploadId);
+    const upload = { uploadId, acceptedSeq: claim.seq, acceptedAt: claim.at, products: read.count, digest: read.digest, documents: `[${documents.join(",")}]` };
+    await queues.enqueue.products(upload).catch(async (error: unknown) => {
+      await digests.release(read.digest, uploadId).catch((err: unknown) => logger.warn({ err }, "could not release a claim"));
+      throw error;
+    });
+    await confirm(read.digest, uploadId);
+    metrics.accepted.inc({ kind: "products" }, read.count);
+    const answer = accepted(uploadId, read.count);
+    res.status(answer.status).set(answer.headers).json(answer.body);
+  };
+
+  /** Starts the window of an accepted upload. Not confirmed, its claim expires after a minute: weaker, never lost. */
+  const confirm = async (digest: string, uploadId: string) => {
+    const confirmed = await digests.confirm(digest, uploadId).catch(() => false);
+    if (!confirmed) logger.warn({ uploadId }, "accepted upload's window could not be recorded");
   };
 
   /**
@@ -99,6 +147,12 @@ export function productsRoutes(router: Router, { db, slots, queues, records, met
   };
 
   route(router, "/v1/products", { post: [shedLoad(queues, queues.products, maxBacklog), accept] });
+}
+
+/** The body's declared length; infinite when there is none (chunked), which never takes the fast path. */
+function declaredLength(req: Request): number {
+  const header = req.headers["content-length"];
+  return header === undefined ? Number.POSITIVE_INFINITY : Number(header);
 }
 
 /** The 202 of an accepted upload, naming where its status is served. */

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { MAX_LISTED_ERRORS, malformedJson, payloadTooLarge, validationFailed, type FieldError } from "@tally/shared/http";
 import { cpuPacer } from "../body/cpu-turns.js";
 import { decodeUtf8 } from "../body/read-json-body.js";
+import { canonicalJson } from "./canonical-json.js";
 import { checkProduct } from "./check-product.js";
 import { ElementTooLargeError, MalformedJsonError, splitJsonArray } from "@tally/shared/json";
 
@@ -13,6 +14,12 @@ export interface StagedProduct {
 
 export interface ProductsLimits {
   maxProductBytes: number;
+  /**
+   * What the digest is of (PRODUCTS_DEDUP): the body's exact bytes, or, with "json", the canonical form
+   * (RFC 8785, `canonicalJson`) of its array, so the same documents with other key order, spacing or
+   * escapes have one digest.
+   */
+  dedup?: "bytes" | "json";
 }
 
 /** Products handed to `stage` at once: enough to make each insert worth a round trip, bounded in memory. */
@@ -27,14 +34,15 @@ const BATCH_BYTES = 1024 * 1024;
  * not an array is a 422. Memory stays bounded whatever the body's size. Resolves with the digest and the number of products.
  */
 export async function readProducts(
-  body: AsyncIterable<Buffer>,
-  { maxProductBytes }: ProductsLimits,
+  body: AsyncIterable<Buffer> | Iterable<Buffer>,
+  { maxProductBytes, dedup = "bytes" }: ProductsLimits,
   stage: (batch: StagedProduct[]) => Promise<void>,
 ): Promise<{ digest: string; count: number }> {
   const hash = createHash("sha256");
+  const canonical = dedup === "json";
   async function* hashed() {
     for await (const chunk of body) {
-      hash.update(chunk);
+      if (!canonical) hash.update(chunk);
       yield chunk;
     }
   }
@@ -63,6 +71,7 @@ export async function readProducts(
         errors.push(...invalid);
         if (errors.length >= MAX_LISTED_ERRORS) break;
       } else if (errors.length === 0) {
+        if (canonical) hash.update(`${position === 0 ? "[" : ","}${canonicalJson(document)}`);
         batch.push({ position, document });
         batchBytes += element.length;
         if (batch.length >= BATCH_PRODUCTS || batchBytes >= BATCH_BYTES) await flush();
@@ -76,6 +85,7 @@ export async function readProducts(
   if (position === 0) throw validationFailed([{ path: "", message: "must contain at least one product" }]);
   if (batch.length > 0) await flush();
   await staging;
+  if (canonical) hash.update("]");
   return { digest: hash.digest("hex"), count: position };
 }
 

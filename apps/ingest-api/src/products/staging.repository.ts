@@ -1,5 +1,6 @@
 import type { Database } from "@tally/shared/db";
-import { sql, type Transaction } from "kysely";
+import type { Transaction } from "kysely";
+import type { Claim } from "./body-digests.js";
 import type { StagedProduct } from "./read-products.js";
 
 /** Opens an upload; it and its staged products exist for others only if the transaction commits. */
@@ -18,14 +19,15 @@ export async function stageProducts(trx: Transaction<Database>, uploadId: string
 }
 
 /**
- * Marks the upload accepted, numbering it from the acceptance sequence just before the commit, so
- * that uploads are numbered in the order they were accepted, not the order they started. The body's
- * digest goes with it: a worker that cannot apply the upload releases the body's window by it.
+ * Marks the upload accepted with the number its claim took (Redis's acceptance number, shared with the
+ * fast path, so uploads are numbered in the order they were accepted whichever path they took, not the
+ * order they started). The body's digest goes with it: a worker that cannot apply the upload releases
+ * the body's window by it.
  */
-export async function markAccepted(trx: Transaction<Database>, uploadId: string, acceptedAt: number, products: number, digest: string): Promise<void> {
+export async function markAccepted(trx: Transaction<Database>, uploadId: string, claim: Claim, products: number, digest: string): Promise<void> {
   await trx
     .updateTable("product_uploads")
-    .set({ accepted_seq: sql`nextval('product_acceptance_seq')`, accepted_at: new Date(acceptedAt), products, body_digest: digest })
+    .set({ accepted_seq: String(claim.seq), accepted_at: new Date(claim.at), products, body_digest: digest })
     .where("upload_id", "=", uploadId)
     .execute();
 }

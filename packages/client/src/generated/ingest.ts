@@ -116,7 +116,7 @@ export interface paths {
         put?: never;
         /**
          * Update the catalogue
-         * @description A JSON array of products of any size (it streams). The same bytes accepted less than DEDUP_WINDOW_MS ago anywhere in the cluster are refused with 403. A product Postgres's jsonb would refuse (a `\u0000` escape, an unpaired surrogate escape, a number numeric cannot hold, nesting past 1,000 levels) is a 422 naming it. The 202's `Location` is where the query API serves the upload's status.
+         * @description A JSON array of products of any size (it streams). The same bytes (with PRODUCTS_DEDUP=json: the same documents, however written) accepted less than DEDUP_WINDOW_MS ago anywhere in the cluster are refused with 403. A product Postgres's jsonb would refuse (a `\u0000` escape, an unpaired surrogate escape, a number numeric cannot hold, nesting past 1,000 levels) is a 422 naming it. A body of at most PRODUCTS_FAST_PATH_BYTES (256 KiB) with a Content-Length is read at once and queued through Redis; larger or chunked ones stream through Postgres: the same answers either way. The 202's `Location` is where the query API serves the upload's status.
          */
         post: operations["postV1Products"];
         delete?: never;

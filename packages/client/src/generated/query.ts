@@ -176,7 +176,7 @@ export interface paths {
         };
         /**
          * Where an accepted products upload stands: pending, applied, or failed and why
-         * @description The URL a products 202 names in `Location`. An upload that cannot be applied (which ingest's checks are there to prevent) ends `failed` with its reason, and its body is no longer refused as a duplicate: it may be sent again.
+         * @description The URL a products 202 names in `Location`. An upload that cannot be applied (which ingest's checks are there to prevent) ends `failed` with its reason, and its body is no longer refused as a duplicate: it may be sent again. A small upload (queued through Redis) is pending from Redis until a worker records it in Postgres: while Redis cannot be asked, an id Postgres does not know is answered 503, not 404.
          */
         get: operations["getV1ProductsUploadsById"];
         put?: never;

@@ -42,15 +42,22 @@ export class SideEffects {
   }
 
   async snapshot(): Promise<Snapshot> {
-    const [rows, counts, digests] = await Promise.all([
+    const [rows, counts, digests, pending] = await Promise.all([
       this.pool.query<Record<string, string>>(
         `SELECT ${TABLES.map((t) => `(SELECT count(*) FROM ${t}) AS ${t}`).join(", ")}, (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM product_acceptance_seq) AS acceptance_seq`,
       ),
       Promise.all(this.queues.map(async (q) => [`jobs:${q.name}`, Object.values(await q.getJobCounts()).reduce((a, b) => a + b, 0)] as const)),
       this.countKeys(`${this.prefix}:products:digest:*`),
+      this.countKeys(`${this.prefix}:products:pending:*`),
     ]);
     const row = rows.rows[0]!;
-    return { ...Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])), ...Object.fromEntries(counts), "redis:dedup-windows": digests };
+    return {
+      ...Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])),
+      ...Object.fromEntries(counts),
+      "redis:dedup-windows": digests,
+      // Small products uploads accepted but not yet recorded in Postgres by a worker.
+      "redis:pending-uploads": pending,
+    };
   }
 
   /** Jobs of every queue that have not completed (waiting, active, delayed for a retry, failed). */
@@ -79,8 +86,9 @@ export class SideEffects {
   async uploadsApplied(timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
+      // Large uploads are rows until applied; small ones are pending marks in Redis until a worker records them.
       const [row] = await this.query<{ n: string }>("SELECT count(*) AS n FROM product_uploads WHERE accepted_at IS NOT NULL AND applied_at IS NULL");
-      if (row?.n === "0") return;
+      if (row?.n === "0" && (await this.countKeys(`${this.prefix}:products:pending:*`)) === 0) return;
       await new Promise((r) => setTimeout(r, 50));
     }
   }
