@@ -169,7 +169,9 @@ describe("replays", () => {
     const uploadId = await stageUpload(h.db, body, { perChunk: 9 });
     const results = await Promise.all([applyUpload(h.db, uploadId), applyUpload(h.db, uploadId)]);
 
-    expect(results.map((r) => r.applied)).toEqual([true, true]);
+    // Both usually find it accepted and apply it side by side; on a busy machine one may finish before
+    // the other has looked, which then finds it applied already. Either way it is applied once, whole.
+    expect(results.some((r) => r.applied)).toBe(true);
     const expected: Record<string, unknown> = {};
     for (const p of body) expected[p.id] = p;
     expect(await stored()).toEqual(expected);
