@@ -72,6 +72,13 @@ export async function loadDataset(databaseUrl: string, sizes: DatasetSizes): Pro
         [DATASET.domainsAt, sizes.domains],
       );
     }
+    // The worker records each hour's pairs as it folds; the rows above are one per pair and hour.
+    await b.query(
+      `INSERT INTO message_hour_keys (hour, customer_id, type)
+       SELECT to_timestamp($1::bigint / 1000) + h * interval '1 hour', c, t
+       FROM generate_series(0, $2::int - 1) h, generate_series(1, $3::int) c, unnest(${MESSAGE_TYPES}) t`,
+      [DATASET.messagesFrom, sizes.hours, sizes.customers],
+    );
     await a.query(
       `INSERT INTO products (id, data, updated_at, upload_seq, position)
        SELECT $1 || i, jsonb_build_object('id', $1 || i, 'name', 'product ' || i, 'price', '19.99'), now(), 0, i
@@ -81,7 +88,7 @@ export async function loadDataset(databaseUrl: string, sizes: DatasetSizes): Pro
     // As autovacuum would have by the time such a dataset exists: statistics, and a visibility map
     // so the planner can use index-only scans.
     await Promise.all([
-      a.query("VACUUM (ANALYZE) message_rollup"),
+      a.query("VACUUM (ANALYZE) message_rollup, message_hour_keys"),
       b.query("VACUUM (ANALYZE) flow_rollup, flow_hour_keys, domain_hour, domain_minute, products"),
     ]);
   } finally {

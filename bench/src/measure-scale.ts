@@ -93,6 +93,14 @@ async function grow(databaseUrl: string, range: { fromHour: number; toHour: numb
          SELECT to_timestamp($1::bigint / 1000) + h * interval '1 hour', c, t, 1 + (c + h) % 7, ((c * 31 + h) % 100000) / 1000.0
          FROM generate_series($2::int, $3::int - 1) h, generate_series(1, $4::int) c, unnest($5::text[]) t`,
         [DATASET.messagesFrom, range.fromHour, range.toHour, CUSTOMERS, TYPES],
+      ).then(() =>
+        // The worker records each hour's pairs as it folds; these rows are one per pair and hour.
+        a.query(
+          `INSERT INTO message_hour_keys (hour, customer_id, type)
+           SELECT to_timestamp($1::bigint / 1000) + h * interval '1 hour', c, t
+           FROM generate_series($2::int, $3::int - 1) h, generate_series(1, $4::int) c, unnest($5::text[]) t`,
+          [DATASET.messagesFrom, range.fromHour, range.toHour, CUSTOMERS, TYPES],
+        ),
       ),
       b.query(
         `INSERT INTO message_ledger (uuid, seen_at)
@@ -102,7 +110,7 @@ async function grow(databaseUrl: string, range: { fromHour: number; toHour: numb
       ),
     ]);
     await Promise.all([restoreRollup(a), restoreLedger(b)]);
-    await Promise.all([a.query("VACUUM (ANALYZE) message_rollup"), b.query("VACUUM (ANALYZE) message_ledger")]);
+    await Promise.all([a.query("VACUUM (ANALYZE) message_rollup, message_hour_keys"), b.query("VACUUM (ANALYZE) message_ledger")]);
   } finally {
     await Promise.allSettled(clients.map((c) => c.end()));
   }

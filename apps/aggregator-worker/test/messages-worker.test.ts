@@ -26,6 +26,26 @@ describe("messages worker", () => {
     ]);
   });
 
+  it("records each pair's UTC hour once, however many of its quarters and batches hold it", async () => {
+    // Two rounds, so that the second finds rows and keys there already: (1, A) comes again at 14:00 (an
+    // update, which records nothing), new at 14:30 (a new quarter of an hour already recorded) and at
+    // 15:00 (a new hour); (2, B) is new at 14:00 and again new at 14:30.
+    await h.messages.add("messages", { quarter: AT, messages: [msg(1), msg(2, "1", 2, "B")] });
+    h.startWorkers();
+    await h.drained();
+    await h.messages.add("messages", { quarter: AT, messages: [msg(3)] });
+    await h.messages.add("messages", { quarter: AT + 30 * 60_000, messages: [msg(4), msg(5, "1", 2, "B")] });
+    await h.messages.add("messages", { quarter: AT + 60 * 60_000, messages: [msg(6)] });
+    await h.drained();
+    const { rows } = await sql<{ hour: Date; customer_id: string; type: string }>`
+      SELECT hour, customer_id, type FROM message_hour_keys ORDER BY 1, 2, 3`.execute(h.db);
+    expect(rows.map((r) => `${r.hour.toISOString()} ${r.customer_id}/${r.type}`)).toEqual([
+      "2026-11-23T14:00:00.000Z 1/A",
+      "2026-11-23T14:00:00.000Z 2/B",
+      "2026-11-23T15:00:00.000Z 1/A",
+    ]);
+  });
+
   it("folds a job queued by the previous release (an `hour`, not a `quarter`) into its hour's first quarter", async () => {
     // Such jobs are in Redis when the upgrade happens: the new worker must count them, once, where
     // the old rollup had them (the hour's start), beside the new quarter rows of the same key.

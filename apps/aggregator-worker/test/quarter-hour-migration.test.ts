@@ -17,6 +17,13 @@ async function rollup(column: "hour" | "quarter") {
   return rows.map((r) => `${r.at.toISOString()} ${r.key} ${r.count} ${r.total}`);
 }
 
+/** Every (hour, pair) the query API counts an hour's pairs by. */
+async function hourKeys() {
+  const { rows } = await sql<{ hour: Date; key: string }>`
+    SELECT hour, customer_id || '/' || type AS key FROM message_hour_keys ORDER BY 1, 2`.execute(old.db);
+  return rows.map((r) => `${r.hour.toISOString()} ${r.key}`);
+}
+
 beforeAll(async () => {
   old = await createTestDatabase(undefined, { upTo: "0010-failed-jobs-in-watermarks" });
   // What the previous release folded: whole hours, in the current month's partition and the legacy one.
@@ -40,6 +47,10 @@ describe("migration 0011 (quarter hours) on a database holding hourly rows", () 
     ]);
   });
 
+  it("lists each hour's pairs in message_hour_keys (migration 0012), from the rows already there", async () => {
+    expect(await hourKeys()).toEqual(["2020-01-01T00:00:00.000Z 7/", "2026-11-23T14:00:00.000Z 1/A", "2026-11-23T14:00:00.000Z 2/B", "2026-11-23T15:00:00.000Z 1/A"]);
+  });
+
   it("folds new quarters beside them, and into the same row where a quarter is an old hour's start", async () => {
     const row = (n: number, quarter: string, amount: string) => ({ uuid: uuid(n), customerId: 1, type: "A", amount, quarter });
     expect(await countNewMessages(old.db, [row(1, H14, "0.5"), row(2, "2026-11-23T14:45:00.000Z", "0.25")])).toBe(2);
@@ -50,6 +61,7 @@ describe("migration 0011 (quarter hours) on a database holding hourly rows", () 
       "2026-11-23T14:45:00.000Z 1/A 1 0.250",
       "2026-11-23T15:00:00.000Z 1/A 2 2.000",
     ]);
+    expect(await hourKeys()).toHaveLength(4);
   });
 
   it("sums each hour's quarters back into its start when migrated down", async () => {

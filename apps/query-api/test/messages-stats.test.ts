@@ -1,5 +1,5 @@
 import type { Database } from "@tally/shared/db";
-import { createTestDatabase, expectProblem, type TestDatabase } from "@tally/testing";
+import { createTestDatabase, expectProblem, insertMessageRollup, type TestDatabase } from "@tally/testing";
 import { sql, type Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveQueryApi } from "./serve-query-api.js";
@@ -21,7 +21,7 @@ const rollupRows = [
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  await database.db.insertInto("message_rollup").values(rollupRows).execute();
+  await insertMessageRollup(database.db, rollupRows);
   server = await serveQueryApi(database.url);
   readOnly = server.readOnly;
 });

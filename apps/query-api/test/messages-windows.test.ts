@@ -1,4 +1,4 @@
-import { createTestDatabase, expectProblem, type TestDatabase } from "@tally/testing";
+import { createTestDatabase, expectProblem, insertMessageRollup, type TestDatabase } from "@tally/testing";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bucketStarts } from "../src/messages/zone-buckets.js";
@@ -59,10 +59,10 @@ let server: Awaited<ReturnType<typeof serveQueryApi>>;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  for (let i = 0; i < ROWS.length; i += 2000) {
-    const chunk = ROWS.slice(i, i + 2000).map((r) => ({ quarter: new Date(r.at), customer_id: r.customerId, type: r.type, count: r.count, total: money(r.milli) }));
-    await database.db.insertInto("message_rollup").values(chunk).execute();
-  }
+  await insertMessageRollup(
+    database.db,
+    ROWS.map((r) => ({ quarter: new Date(r.at), customer_id: r.customerId, type: r.type, count: r.count, total: money(r.milli) })),
+  );
   server = await serveQueryApi(database.url);
 });
 afterAll(async () => {
@@ -203,7 +203,7 @@ describe("a short interval without a window, read as a merge of its quarters", (
 
   beforeAll(async () => {
     const values = rows.map((r) => ({ quarter: new Date(HOUR + r.k * Q), customer_id: r.c, type: r.type, count: r.count, total: money(r.milli) }));
-    await database.db.insertInto("message_rollup").values(values).execute();
+    await insertMessageRollup(database.db, values);
   });
 
   it.each([

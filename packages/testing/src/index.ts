@@ -4,6 +4,7 @@ export { cheapestOf, measureCost, type Cost, type CostBudget } from "./cost.js";
 export { eventually } from "./eventually.js";
 export { startLatencyProbe, type ProbeResult } from "./latency-probe.js";
 export { listen } from "./listen.js";
+export { insertMessageRollup } from "./message-rollup.js";
 export { expectProblem, type Problem } from "./problem.js";
 export { freePort, startApp, waitForLog, type AppName, type AppProcess } from "./processes.js";
 export { rawHttp, type RawHttpOptions, type RawResponse } from "./raw-http.js";

@@ -24,6 +24,13 @@ export interface MessageRollupTable {
   total: Numeric;
 }
 
+/** The (customer, type) pairs with messages in each UTC hour: an hour's pairs counted without grouping its quarters. */
+export interface MessageHourKeysTable {
+  hour: Date;
+  customer_id: Int8;
+  type: string;
+}
+
 /** Every counters job folded (within retention): the exactly-once ledger for counters. */
 export interface CounterJobLedgerTable {
   job_id: string;
@@ -118,6 +125,7 @@ export interface FoldWatermarksTable {
 export interface Database {
   message_ledger: MessageLedgerTable;
   message_rollup: MessageRollupTable;
+  message_hour_keys: MessageHourKeysTable;
   counter_job_ledger: CounterJobLedgerTable;
   domain_minute: DomainMinuteTable;
   domain_hour: DomainHourTable;

@@ -10,6 +10,7 @@ import * as m0008 from "./0008-exact-sums.js";
 import * as m0009 from "./0009-upload-outcomes.js";
 import * as m0010 from "./0010-failed-jobs-in-watermarks.js";
 import * as m0011 from "./0011-quarter-hour-messages.js";
+import * as m0012 from "./0012-message-hour-keys.js";
 
 /** Every migration in order. Files are never edited once landed: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   "0009-upload-outcomes": m0009,
   "0010-failed-jobs-in-watermarks": m0010,
   "0011-quarter-hour-messages": m0011,
+  "0012-message-hour-keys": m0012,
 };
