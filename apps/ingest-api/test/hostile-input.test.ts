@@ -178,11 +178,16 @@ describe("slow uploads cannot starve the process", () => {
   });
   afterAll(() => small.close());
 
-  /** An upload to `path` that sends one byte every `everyMs`, chunked, until the server answers. */
-  const trickle = (everyMs: number, path = "/v1/products") =>
+  const SLOW_BODY = `[{"id":"slow","pad":"${"x".repeat(1000)}"}]`;
+  /**
+   * An upload to `path` that sends one byte every `everyMs` until the server answers: chunked, or with
+   * its Content-Length (which a small products body needs to take the fast path).
+   */
+  const trickle = (everyMs: number, path = "/v1/products", { to = small, withLength = false }: { to?: Ingest; withLength?: boolean } = {}) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(`${small.url}${path}`, { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" } });
-      const bytes = `[{"id":"slow","pad":"${"x".repeat(1000)}"}]`;
+      const framing = withLength ? { "content-length": String(Buffer.byteLength(SLOW_BODY)) } : { "transfer-encoding": "chunked" };
+      const req = request(`${to.url}${path}`, { method: "POST", headers: { "content-type": "application/json", ...framing } });
+      const bytes = SLOW_BODY;
       let at = 0;
       const timer = setInterval(() => {
         if (at < bytes.length) req.write(bytes[at++]!);
@@ -233,5 +238,23 @@ describe("slow uploads cannot starve the process", () => {
     expect(JSON.parse(result.body).detail).toContain("MIN_BODY_BYTES_PER_SECOND");
     expect(ms).toBeGreaterThanOrEqual(1400);
     expect(await small.messageJobs()).toHaveLength(jobsBefore);
+  });
+
+  it("cuts a small products body (the fast path: held in memory, no slot) that trickles, with 408, leaving no claim and no job", async () => {
+    const fast = await startIngest({ MIN_BODY_BYTES_PER_SECOND: "1000", BODY_RATE_WINDOW_MS: "1500" }, small);
+    try {
+      const products = () => fast.queues.products.getJobs(["waiting", "prioritized", "delayed"]);
+      const jobsBefore = (await products()).length;
+      const { result, ms } = await measureCost(() => trickle(200, "/v1/products", { to: fast, withLength: true }));
+      expect(result.status).toBe(408);
+      expect(JSON.parse(result.body).detail).toContain("MIN_BODY_BYTES_PER_SECOND");
+      expect(ms).toBeGreaterThanOrEqual(1400);
+      expect(await products()).toHaveLength(jobsBefore);
+      // No claim of its digest was left behind: the same bytes, sent whole, are accepted, by the fast path.
+      expect((await fast.post("/v1/products", SLOW_BODY)).status).toBe(202);
+      expect(await products()).toHaveLength(jobsBefore + 1);
+    } finally {
+      await fast.close();
+    }
   });
 });
