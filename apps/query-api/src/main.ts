@@ -8,7 +8,7 @@ import { connectPendingUploads } from "./products/pending-uploads.js";
 
 const config = loadConfigOrExit(process.env);
 const logger = createLogger("query-api", config.LOG_LEVEL);
-const db = createDb(config.QUERY_DATABASE_URL, { readOnly: true });
+const db = createDb(config.QUERY_DATABASE_URL, { readOnly: true, statementTimeoutMs: config.QUERY_STATEMENT_TIMEOUT_MS });
 // Redis only to tell whether a small products upload is pending (its job); never written to.
 const uploads = connectPendingUploads(config.REDIS_URL, config.QUEUE_PREFIX, config.REDIS_CLUSTER);
 

@@ -11,7 +11,10 @@ import { uploadStatusResponse } from "./products/uploads.schema.js";
 /** 422, with a real problem naming a parameter of the route as the example. */
 const invalid = (...errors: FieldError[]) => ({ 422: { description: "A parameter is invalid: each one named", example: validationFailed(errors).toProblem() } });
 const unavailable = {
-  503: { description: "Postgres is unreachable; see Retry-After", example: serviceUnavailable("the database is not reachable right now; try again").toProblem() },
+  503: {
+    description: "Postgres is unreachable, or a statement ran past QUERY_STATEMENT_TIMEOUT_MS (ask for less); see Retry-After",
+    example: serviceUnavailable("the database is not reachable right now; try again").toProblem(),
+  },
 };
 
 const getFlows = (path: string): OperationSpec => ({

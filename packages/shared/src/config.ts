@@ -39,16 +39,16 @@ export const configSchema = z
      */
     MAX_PRODUCT_BYTES: positiveInt.default(1024 ** 2),
     /**
-     * Products: a body whose Content-Length is at most this many bytes takes the fast path (read into
-     * memory, carried in its job through Redis) instead of streaming through Postgres staging; 0 turns
-     * the fast path off. A body without a Content-Length (chunked) always streams.
-     */
-    /**
      * Products: what makes a body a duplicate within DEDUP_WINDOW_MS. "bytes": the same bytes; "json": the
      * same documents in RFC 8785 canonical form, whatever their key order, spacing or escapes (it costs a
      * second pass over every product).
      */
     PRODUCTS_DEDUP: z.enum(["bytes", "json"]).default("bytes"),
+    /**
+     * Products: a body whose Content-Length is at most this many bytes takes the fast path (read into
+     * memory, carried in its job through Redis) instead of streaming through Postgres staging; 0 turns
+     * the fast path off. A body without a Content-Length (chunked) always streams.
+     */
     PRODUCTS_FAST_PATH_BYTES: z.coerce.number().int().min(0).max(16 * 1024 ** 2).default(256 * 1024),
     /** JSON request bodies over this many bytes get 413 (products stream and have their own limit). */
     MAX_BODY_BYTES: positiveInt.default(5 * 1024 * 1024),
@@ -68,6 +68,12 @@ export const configSchema = z
     BODY_RATE_WINDOW_MS: positiveInt.min(100).default(10_000),
     /** Products uploads an ingest process stages at once, each on a database connection of its own; more get 429. */
     MAX_CONCURRENT_UPLOADS: positiveInt.max(100).default(8),
+    /**
+     * The query API's limit on one SQL statement: Postgres cancels a statement running longer, and the
+     * request gets 503. It bounds what one costly request (every customer for a year by hour) holds: a
+     * pool connection and a Postgres core.
+     */
+    QUERY_STATEMENT_TIMEOUT_MS: positiveInt.max(3_600_000).default(5_000),
     /** How long a process may take to stop on SIGTERM (finishing what is in flight) before it exits anyway, with 1. */
     SHUTDOWN_TIMEOUT_MS: positiveInt.default(25_000),
     /**

@@ -7,12 +7,15 @@ export interface DbOptions {
   readOnly?: boolean;
   /** Pool size. */
   max?: number;
+  /** Postgres cancels any statement running longer (57014, answered 503); none: no limit. */
+  statementTimeoutMs?: number;
 }
 
 /** A kysely handle over a pg pool whose sessions run in UTC, so hour boundaries are UTC hours. */
 export function createDb(connectionString: string, options: DbOptions = {}): Kysely<Database> {
   const settings = ["-c TimeZone=UTC"];
   if (options.readOnly) settings.push("-c default_transaction_read_only=on");
+  if (options.statementTimeoutMs !== undefined) settings.push(`-c statement_timeout=${options.statementTimeoutMs}`);
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isRetryableDbError } from "./errors.js";
+import { isCancelledStatement, isRetryableDbError } from "./errors.js";
 
 describe("isRetryableDbError", () => {
   it.each([
@@ -21,5 +21,16 @@ describe("isRetryableDbError", () => {
     ["nothing", undefined],
   ])("does not retry %s", (_, error) => {
     expect(isRetryableDbError(error)).toBe(false);
+  });
+});
+
+describe("isCancelledStatement", () => {
+  it("knows a statement Postgres cancelled (its time limit, or an operator)", () => {
+    expect(isCancelledStatement(Object.assign(new Error("canceling statement due to statement timeout"), { code: "57014" }))).toBe(true);
+    expect(isRetryableDbError(Object.assign(new Error("canceling statement due to statement timeout"), { code: "57014" }))).toBe(false);
+  });
+
+  it.each([["another error", Object.assign(new Error("deadlock detected"), { code: "40P01" })], ["nothing", undefined]])("does not mistake %s for one", (_, error) => {
+    expect(isCancelledStatement(error)).toBe(false);
   });
 });

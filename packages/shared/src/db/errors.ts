@@ -16,3 +16,11 @@ export function isRetryableDbError(error: unknown): boolean {
   if (code === "ECONNREFUSED" || code === "ECONNRESET" || code === "EPIPE") return true;
   return error instanceof Error && CONNECTION_LOST.test(error.message);
 }
+
+/**
+ * True when Postgres cancelled the statement (57014): it ran past `statement_timeout`, or an operator
+ * cancelled it. Retrying the same statement is no use for the first; it is still not the client's fault.
+ */
+export function isCancelledStatement(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "57014";
+}

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { requireApiKey } from "./api-keys.js";
 import { docsRoutes, type Docs } from "./openapi.js";
-import { isRetryableDbError } from "../db/errors.js";
+import { isCancelledStatement, isRetryableDbError } from "../db/errors.js";
 import { HttpError, notFound, serviceUnavailable } from "./problem.js";
 import { requestLog } from "./request-log.js";
 import { route } from "./route.js";
@@ -141,6 +141,10 @@ function lingerForTheRest(req: Request, res: Response): void {
   });
 }
 
+/** A statement past the query API's QUERY_STATEMENT_TIMEOUT_MS: the same request will cost the same again. */
+export const STATEMENT_CANCELLED =
+  "the database stopped the query: it ran past the time limit for one statement; ask for less (a shorter interval, one customer, a wider window)";
+
 const problemHandler: ErrorRequestHandler = (error, req, res, next) => {
   if (res.headersSent) return next(error);
   const known =
@@ -148,7 +152,9 @@ const problemHandler: ErrorRequestHandler = (error, req, res, next) => {
       ? error
       : isRetryableDbError(error)
         ? serviceUnavailable("the database is not reachable right now; try again")
-        : fromExpress(error ?? {});
+        : isCancelledStatement(error)
+          ? serviceUnavailable(STATEMENT_CANCELLED)
+          : fromExpress(error ?? {});
   const problem = known ?? new HttpError(500, "Internal server error", `unexpected error; request id ${String(req.id)}`);
   if (!known) req.log.error({ err: error }, "unhandled error");
   for (const [name, value] of Object.entries(problem.extra.headers ?? {})) res.setHeader(name, value);

@@ -1,4 +1,4 @@
-export { createHttpApp, type HttpAppOptions } from "./create-http-app.js";
+export { createHttpApp, STATEMENT_CANCELLED, type HttpAppOptions } from "./create-http-app.js";
 export { createHttpServer } from "./http-server.js";
 export { notFoundDetail, servedBy, type ApiName, type OtherApi } from "./route-hints.js";
 export { ExactInteger, exactCount, exactJson, sendExactJson } from "./exact-json.js";
