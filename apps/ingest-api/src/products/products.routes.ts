@@ -103,19 +103,19 @@ export function productsRoutes(router: Router, deps: ProductsRoutesDeps): void {
    */
   const acceptSmall = async (req: Request, res: Response) => {
     continueIfExpected(req, res);
-    const documents: string[] = [];
     let read: { digest: string; count: number };
+    let documents: string;
     try {
       const bytes = await readMeteredBody(req, body);
-      read = await readProducts([bytes], limits, async (batch) => {
-        for (const product of batch) documents.push(product.document);
-      });
+      read = await readProducts([bytes], limits);
+      // Found to be one JSON array of valid products, each strict UTF-8: the body is the upload's documents.
+      documents = bytes.toString();
     } catch (error) {
       throw asHttpError(error, req, queues);
     }
     const uploadId = randomUUID();
     const claim = await digests.claim(read.digest, uploadId);
-    const upload = { uploadId, acceptedSeq: claim.seq, acceptedAt: claim.at, products: read.count, digest: read.digest, documents: `[${documents.join(",")}]` };
+    const upload = { uploadId, acceptedSeq: claim.seq, acceptedAt: claim.at, products: read.count, digest: read.digest, documents };
     await queues.enqueue.products(upload).catch(async (error: unknown) => {
       await digests.release(read.digest, uploadId).catch((err: unknown) => logger.warn({ err }, "could not release a claim"));
       throw error;

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { HttpError } from "@tally/shared/http";
 import { describe, expect, it } from "vitest";
 import { meteredBody } from "../body/metered-body.js";
-import { readProducts, type StagedProduct } from "./read-products.js";
+import { readProducts } from "./read-products.js";
 
 const limits = { maxProductBytes: 100_000 };
 
@@ -11,27 +11,42 @@ async function* chunked(text: string, size: number): AsyncGenerator<Buffer> {
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
 }
 
+/** Each staged chunk as its first position and its JSON text, read once its (slow) insert is done. */
 async function read(text: string, size = 4096, l = limits) {
-  const batches: StagedProduct[][] = [];
-  const result = await readProducts(chunked(text, size), l, async (batch) => {
-    await new Promise((r) => setTimeout(r, 1)); // a slow database: batches must still arrive in order
-    batches.push(batch);
+  const chunks: { firstPosition: number; json: string }[] = [];
+  const result = await readProducts(chunked(text, size), l, async ({ firstPosition, json }) => {
+    // A slow database: chunks must still arrive in order, and a chunk's memory stay its own until then.
+    await new Promise((r) => setTimeout(r, 1));
+    chunks.push({ firstPosition, json: json.toString() });
   });
-  return { ...result, batches };
+  return { ...result, chunks };
 }
 
 describe("readProducts", () => {
   it("stages every product in order, in batches of at most 2000, and digests the exact bytes", async () => {
     const text = ` [${Array.from({ length: 4500 }, (_, i) => JSON.stringify({ id: i % 7 === 0 ? `s${i}` : i, v: "x" }))}]\n`;
-    const { digest, count, batches } = await read(text, 1000);
+    const { digest, count, chunks } = await read(text, 1000);
     expect(count).toBe(4500);
     expect(digest).toBe(createHash("sha256").update(text).digest("hex"));
-    expect(batches.map((b) => [b[0]?.position, b.length])).toEqual([
+    const staged = chunks.map((c) => ({ firstPosition: c.firstPosition, products: JSON.parse(c.json) as { id: unknown }[] }));
+    expect(staged.map((c) => [c.firstPosition, c.products.length])).toEqual([
       [0, 2000],
       [2000, 2000],
       [4000, 500],
     ]);
-    expect(batches.flat().map((p) => JSON.parse(p.document).id)).toEqual(Array.from({ length: 4500 }, (_, i) => (i % 7 === 0 ? `s${i}` : i)));
+    expect(staged.flatMap((c) => c.products.map((p) => p.id))).toEqual(Array.from({ length: 4500 }, (_, i) => (i % 7 === 0 ? `s${i}` : i)));
+  });
+
+  it("stages each product's exact bytes, without the whitespace between them", async () => {
+    const { chunks } = await read('\n[ {"id":1, "a" : [1.50] } ,\n\t{"id":"é"}\r\n]', 7);
+    expect(chunks).toEqual([{ firstPosition: 0, json: '[{"id":1, "a" : [1.50] },{"id":"é"}]' }]);
+  });
+
+  it("starts a new chunk at 1 MB, with a product larger than the memory it had", async () => {
+    const big = (id: number) => JSON.stringify({ id, pad: "y".repeat(90_000) });
+    const { chunks } = await read(`[${Array.from({ length: 13 }, (_, i) => big(i))}]`, 65_536);
+    expect(chunks.map((c) => c.firstPosition)).toEqual([0, 12]);
+    expect(chunks.map((c) => c.json)).toEqual([`[${Array.from({ length: 12 }, (_, i) => big(i))}]`, `[${big(12)}]`]);
   });
 
   it("gives the same digest whatever the chunking, and another one for one byte more", async () => {
@@ -79,8 +94,7 @@ describe("readProducts", () => {
   it("stops reading at the body limit with 413, metered by meteredBody", async () => {
     const text = JSON.stringify(Array.from({ length: 1000 }, (_, i) => ({ id: i })));
     const body = meteredBody(chunked(text, 100), { maxBytes: 500, maxBytesName: "MAX_PRODUCTS_BODY_BYTES", minBytesPerSecond: 1, windowMs: 10_000 });
-    const staged: StagedProduct[][] = [];
-    const error = await readProducts(body, limits, async (batch) => void staged.push(batch)).catch((e: unknown) => e);
+    const error = await readProducts(body, limits, async () => undefined).catch((e: unknown) => e);
     expect((error as HttpError).status).toBe(413);
     expect((error as HttpError).detail).toContain("MAX_PRODUCTS_BODY_BYTES");
   });

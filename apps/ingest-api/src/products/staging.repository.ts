@@ -1,21 +1,16 @@
 import type { Database } from "@tally/shared/db";
 import type { Transaction } from "kysely";
 import type { Claim } from "./body-digests.js";
-import type { StagedProduct } from "./read-products.js";
+import type { StagedChunk } from "./read-products.js";
 
 /** Opens an upload; it and its staged products exist for others only if the transaction commits. */
 export async function insertUpload(trx: Transaction<Database>, uploadId: string): Promise<void> {
   await trx.insertInto("product_uploads").values({ upload_id: uploadId }).execute();
 }
 
-/** Stages a batch of consecutive products as one chunk row: their exact JSON, joined into an array. */
-export async function stageProducts(trx: Transaction<Database>, uploadId: string, batch: readonly StagedProduct[]): Promise<void> {
-  const first = batch[0];
-  if (!first) return;
-  await trx
-    .insertInto("product_staging")
-    .values({ upload_id: uploadId, first_position: first.position, documents: `[${batch.map((p) => p.document).join(",")}]` })
-    .execute();
+/** Stages a chunk of consecutive products as one row: their exact JSON, as one array. */
+export async function stageProducts(trx: Transaction<Database>, uploadId: string, { firstPosition, json }: StagedChunk): Promise<void> {
+  await trx.insertInto("product_staging").values({ upload_id: uploadId, first_position: firstPosition, documents: json }).execute();
 }
 
 /**

@@ -99,7 +99,8 @@ export interface ProductUploadsTable {
 export interface ProductStagingTable {
   upload_id: string;
   first_position: Int8;
-  documents: string;
+  /** Written as the posted bytes (a Buffer: sent to Postgres as they are, never a string in ingest's heap). */
+  documents: ColumnType<string, Buffer | string, never>;
 }
 
 /** The current document of each product; (upload_seq, position) is its version. */
