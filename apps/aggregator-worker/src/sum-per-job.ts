@@ -12,17 +12,20 @@ export function sumPerJob<T, Row>(
   spread: (data: T, jobId: string, sum: (key: string, row: Row) => void) => void,
   add: (into: Row, row: Row) => void,
 ): { jobs: LedgerJob[]; rows: Row[] } {
-  const rows = new Map<string, Row>();
+  const rows: Row[] = [];
   const jobs = new Map<string, LedgerJob>();
   for (const { jobId, data, queuedAt } of items) {
     if (jobs.has(jobId)) continue;
     jobs.set(jobId, ledgerJob({ jobId, queuedAt }));
+    const ofJob = new Map<string, Row>();
     spread(data, jobId, (key, row) => {
-      const jobKey = `${jobId}\u0000${key}`;
-      const existing = rows.get(jobKey);
+      const existing = ofJob.get(key);
       if (existing) add(existing, row);
-      else rows.set(jobKey, row);
+      else {
+        ofJob.set(key, row);
+        rows.push(row);
+      }
     });
   }
-  return { jobs: [...jobs.values()], rows: [...rows.values()] };
+  return { jobs: [...jobs.values()], rows };
 }

@@ -7,26 +7,22 @@ export interface DomainCountRow {
   jobId: string;
   minute: number;
   domain: string;
-  requests: bigint;
+  /** A count (a safe integer), or the exact sum of a key's counts. */
+  requests: number | bigint;
 }
 
 /**
  * Records the jobs in the ledger and adds the counts of only the newly recorded ones to the minute
  * and hour rollups, in one statement (so one transaction): a job delivered twice counts once. Keys are
- * upserted in sorted order so concurrent workers take row locks in the same order.
- * `jobs` must not repeat. Returns how many jobs were new.
+ * upserted in sorted order so concurrent workers take row locks in the same order. The rows travel as
+ * one JSON text (as flows' do: half the CPU of four arrays for pg to write). `jobs` must not repeat. Returns how many jobs were new.
  */
 export async function countNewCounterJobs(db: Kysely<Database>, jobs: readonly LedgerJob[], rows: readonly DomainCountRow[]): Promise<number> {
   if (jobs.length === 0) return 0;
   const { rows: result } = await sql<{ fresh: string }>`
     WITH fresh AS (${insertNewJobIds("counter_job_ledger", jobs)}),
     ev AS (
-      SELECT ev.* FROM unnest(
-        ${rows.map((r) => r.jobId)}::text[],
-        ${rows.map((r) => r.minute)}::bigint[],
-        ${rows.map((r) => r.domain)}::text[],
-        ${rows.map((r) => r.requests.toString())}::numeric[]
-      ) AS ev(job_id, minute, domain, requests)
+      SELECT ev.* FROM json_to_recordset(${jsonRows(rows)}::json) AS ev(job_id text, minute bigint, domain text, requests numeric)
       JOIN fresh USING (job_id)
     ),
     by_minute AS (
@@ -44,4 +40,9 @@ export async function countNewCounterJobs(db: Kysely<Database>, jobs: readonly L
     SELECT count(*) AS fresh FROM fresh
   `.execute(db);
   return Number(result[0]?.fresh ?? 0);
+}
+
+/** The rows as the JSON array the statement reads: sums past 2^53 as exact decimal strings. */
+function jsonRows(rows: readonly DomainCountRow[]): string {
+  return JSON.stringify(rows.map((r) => ({ job_id: r.jobId, minute: r.minute, domain: r.domain, requests: typeof r.requests === "bigint" ? r.requests.toString() : r.requests })));
 }

@@ -13,11 +13,11 @@ export function toDomainCountRows(items: readonly BatchItem<CountersJob>[]): { j
     (data, jobId, sum) => {
       for (const { timestamp, counts } of data.counters) {
         const minute = timestamp - (timestamp % 60);
-        // BigInt: three counts of 2^53-1 already pass what a number holds exactly.
-        for (const [domain, requests] of counts) sum(`${minute}\u0000${domain}`, { jobId, minute, domain, requests: BigInt(requests) });
+        for (const [domain, requests] of counts) sum(`${minute}\u0000${domain}`, { jobId, minute, domain, requests });
       }
     },
-    (into, row) => void (into.requests += row.requests),
+    // BigInt once two counts of a key meet: two of 2^53-1 already pass what a number holds exactly.
+    (into, row) => void (into.requests = BigInt(into.requests) + BigInt(row.requests)),
   );
 }
 

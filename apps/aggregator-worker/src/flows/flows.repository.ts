@@ -9,15 +9,18 @@ export interface FlowRow {
   srcApp: string;
   destApp: string;
   vpcId: string;
-  bytesTx: bigint;
-  bytesRx: bigint;
+  /** A flow's bytes (a safe integer), or the exact sum of a key's flows. */
+  bytesTx: number | bigint;
+  bytesRx: number | bigint;
 }
 
 /**
  * Records the jobs in the ledger and adds the bytes of only the newly recorded ones to the rollup,
  * in one statement (so one transaction): a job delivered twice counts once. Keys are upserted in
  * sorted order so concurrent workers lock rows in the same order. Keys inserted for the first time
- * are counted into flow_hour_keys in the same statement, so an hour's key count never drifts.
+ * are counted into flow_hour_keys in the same statement, so an hour's key count never drifts. The rows
+ * travel as one JSON text: seven arrays cost pg twice the CPU to write (an escape per element), and
+ * Postgres reads the JSON no slower.
  * `jobs` must not repeat. Returns how many jobs were new.
  */
 export async function countNewFlowJobs(db: Kysely<Database>, jobs: readonly LedgerJob[], rows: readonly FlowRow[]): Promise<number> {
@@ -27,15 +30,8 @@ export async function countNewFlowJobs(db: Kysely<Database>, jobs: readonly Ledg
     upserted AS (
       INSERT INTO flow_rollup AS t (hour, src_app, dest_app, vpc_id, bytes_tx, bytes_rx)
       SELECT hour, src_app, dest_app, vpc_id, sum(bytes_tx), sum(bytes_rx)
-      FROM unnest(
-        ${rows.map((r) => r.jobId)}::text[],
-        ${rows.map((r) => r.hour)}::bigint[],
-        ${rows.map((r) => r.srcApp)}::text[],
-        ${rows.map((r) => r.destApp)}::text[],
-        ${rows.map((r) => r.vpcId)}::text[],
-        ${rows.map((r) => r.bytesTx.toString())}::numeric[],
-        ${rows.map((r) => r.bytesRx.toString())}::numeric[]
-      ) AS ev(job_id, hour, src_app, dest_app, vpc_id, bytes_tx, bytes_rx)
+      FROM json_to_recordset(${jsonRows(rows)}::json)
+        AS ev(job_id text, hour bigint, src_app text, dest_app text, vpc_id text, bytes_tx numeric, bytes_rx numeric)
       JOIN fresh USING (job_id)
       GROUP BY hour, src_app, dest_app, vpc_id
       ORDER BY hour, src_app, dest_app, vpc_id
@@ -53,3 +49,12 @@ export async function countNewFlowJobs(db: Kysely<Database>, jobs: readonly Ledg
   `.execute(db);
   return Number(result[0]?.fresh ?? 0);
 }
+
+/** The rows as the JSON array the statement reads: sums past 2^53 as exact decimal strings. */
+function jsonRows(rows: readonly FlowRow[]): string {
+  return JSON.stringify(
+    rows.map((r) => ({ job_id: r.jobId, hour: r.hour, src_app: r.srcApp, dest_app: r.destApp, vpc_id: r.vpcId, bytes_tx: exact(r.bytesTx), bytes_rx: exact(r.bytesRx) })),
+  );
+}
+
+const exact = (n: number | bigint) => (typeof n === "bigint" ? n.toString() : n);
