@@ -29,3 +29,9 @@ export function sumPerJob<T, Row>(
   }
   return { jobs: [...jobs.values()], rows };
 }
+
+/** Two counts summed exactly: a number while both are one, else the exact sum as a decimal string (BigInt). */
+export function exactSum(a: number | string, b: number | string): number | string {
+  const sum = typeof a === "number" && typeof b === "number" ? a + b : NaN;
+  return Number.isSafeInteger(sum) ? sum : (BigInt(a) + BigInt(b)).toString();
+}

@@ -44,9 +44,9 @@ async function rowsByPartition(table: string, column: string, db: Kysely<Databas
 }
 
 /** One counters job: `requests` requests for `domain` in the minute starting at `minuteMs`. */
-function counterJob(jobId: string, queuedAt: number, minuteMs: number, domain = "a.example", requests = 1n) {
+function counterJob(jobId: string, queuedAt: number, minuteMs: number, domain = "a.example", requests = 1) {
   const jobs: LedgerJob[] = [{ jobId, queuedAt }];
-  const rows: DomainCountRow[] = [{ jobId, minute: minuteMs / 1000, domain, requests }];
+  const rows: DomainCountRow[] = [{ job_id: jobId, minute: minuteMs / 1000, domain, requests }];
   return [jobs, rows] as const;
 }
 
@@ -93,7 +93,7 @@ describe("time partitions on a new database", () => {
   it("moves rows the DEFAULT partition caught into the partition made for them, still counted once", async () => {
     const { db } = database;
     const day = TODAY + 100 * DAY;
-    const [jobs, rows] = counterJob("late-job", day + 3_600_000, day + 600_000, "moved.example", 5n);
+    const [jobs, rows] = counterJob("late-job", day + 3_600_000, day + 600_000, "moved.example", 5);
     expect(await countNewCounterJobs(db, jobs, rows)).toBe(1);
     expect((await rowsByPartition("domain_minute", "minute")).filter((r) => r.at === day + 600_000)).toEqual([
       { partition: "domain_minute_default", at: day + 600_000 },
@@ -119,7 +119,7 @@ describe("time partitions on a new database", () => {
     // A few rounds, each on a day of its own: one round catches a race most of the time, not always.
     for (const day of [200, 201, 202, 203, 204, 205, 206, 207].map((d) => TODAY + d * DAY)) {
       const domain = `race-${day}.example`;
-      const batches = Array.from({ length: 40 }, (_, i) => counterJob(`${domain}-${i}`, day + i * 60_000, day + i * 60_000, domain, BigInt(i + 1)));
+      const batches = Array.from({ length: 40 }, (_, i) => counterJob(`${domain}-${i}`, day + i * 60_000, day + i * 60_000, domain, i + 1));
       const folds = Promise.all(batches.map(([jobs, rows]) => countNewCounterJobs(db, jobs, rows)));
       // Lock timeouts are tolerated (the next pass retries), so keep asking until it is done.
       const creating = (async () => {

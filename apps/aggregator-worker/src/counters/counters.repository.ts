@@ -2,13 +2,15 @@ import type { Database } from "@tally/shared/db";
 import { sql, type Kysely } from "kysely";
 import { insertNewJobIds, type LedgerJob } from "../job-ledger.js";
 
-/** Requests for one domain in one minute (epoch seconds, on the minute), from one job: summed exactly. */
+/**
+ * Requests for one domain in one minute (epoch seconds, on the minute), from one job, named as the
+ * statement reads them: a count (a safe integer), or an exact sum past 2^53 as a decimal string.
+ */
 export interface DomainCountRow {
-  jobId: string;
+  job_id: string;
   minute: number;
   domain: string;
-  /** A count (a safe integer), or the exact sum of a key's counts. */
-  requests: number | bigint;
+  requests: number | string;
 }
 
 /**
@@ -22,7 +24,7 @@ export async function countNewCounterJobs(db: Kysely<Database>, jobs: readonly L
   const { rows: result } = await sql<{ fresh: string }>`
     WITH fresh AS (${insertNewJobIds("counter_job_ledger", jobs)}),
     ev AS (
-      SELECT ev.* FROM json_to_recordset(${jsonRows(rows)}::json) AS ev(job_id text, minute bigint, domain text, requests numeric)
+      SELECT ev.* FROM json_to_recordset(${JSON.stringify(rows)}::json) AS ev(job_id text, minute bigint, domain text, requests numeric)
       JOIN fresh USING (job_id)
     ),
     by_minute AS (
@@ -42,7 +44,3 @@ export async function countNewCounterJobs(db: Kysely<Database>, jobs: readonly L
   return Number(result[0]?.fresh ?? 0);
 }
 
-/** The rows as the JSON array the statement reads: sums past 2^53 as exact decimal strings. */
-function jsonRows(rows: readonly DomainCountRow[]): string {
-  return JSON.stringify(rows.map((r) => ({ job_id: r.jobId, minute: r.minute, domain: r.domain, requests: typeof r.requests === "bigint" ? r.requests.toString() : r.requests })));
-}

@@ -3,7 +3,7 @@ import type { CountersJob } from "@tally/shared/jobs";
 import type { Kysely } from "kysely";
 import type { BatchItem, FoldResult } from "../batch-worker.js";
 import type { LedgerJob } from "../job-ledger.js";
-import { sumPerJob } from "../sum-per-job.js";
+import { exactSum, sumPerJob } from "../sum-per-job.js";
 import { countNewCounterJobs, type DomainCountRow } from "./counters.repository.js";
 
 /** A batch's counters summed per job, minute and domain: many counters, one row per key. */
@@ -13,11 +13,11 @@ export function toDomainCountRows(items: readonly BatchItem<CountersJob>[]): { j
     (data, jobId, sum) => {
       for (const { timestamp, counts } of data.counters) {
         const minute = timestamp - (timestamp % 60);
-        for (const [domain, requests] of counts) sum(`${minute}\u0000${domain}`, { jobId, minute, domain, requests });
+        for (const [domain, requests] of counts) sum(`${minute}\u0000${domain}`, { job_id: jobId, minute, domain, requests });
       }
     },
-    // BigInt once two counts of a key meet: two of 2^53-1 already pass what a number holds exactly.
-    (into, row) => void (into.requests = BigInt(into.requests) + BigInt(row.requests)),
+    // Exact once two counts of a key meet: two of 2^53-1 already pass what a number holds.
+    (into, row) => void (into.requests = exactSum(into.requests, row.requests)),
   );
 }
 

@@ -2,16 +2,18 @@ import type { Database } from "@tally/shared/db";
 import { sql, type Kysely } from "kysely";
 import { insertNewJobIds, type LedgerJob } from "../job-ledger.js";
 
-/** Bytes of one (hour, src_app, dest_app, vpc_id) key from one job: summed exactly. */
+/**
+ * Bytes of one (hour, src_app, dest_app, vpc_id) key from one job, named as the statement reads them:
+ * a flow's bytes (a safe integer), or an exact sum past 2^53 as a decimal string.
+ */
 export interface FlowRow {
-  jobId: string;
+  job_id: string;
   hour: number;
-  srcApp: string;
-  destApp: string;
-  vpcId: string;
-  /** A flow's bytes (a safe integer), or the exact sum of a key's flows. */
-  bytesTx: number | bigint;
-  bytesRx: number | bigint;
+  src_app: string;
+  dest_app: string;
+  vpc_id: string;
+  bytes_tx: number | string;
+  bytes_rx: number | string;
 }
 
 /**
@@ -30,7 +32,7 @@ export async function countNewFlowJobs(db: Kysely<Database>, jobs: readonly Ledg
     upserted AS (
       INSERT INTO flow_rollup AS t (hour, src_app, dest_app, vpc_id, bytes_tx, bytes_rx)
       SELECT hour, src_app, dest_app, vpc_id, sum(bytes_tx), sum(bytes_rx)
-      FROM json_to_recordset(${jsonRows(rows)}::json)
+      FROM json_to_recordset(${JSON.stringify(rows)}::json)
         AS ev(job_id text, hour bigint, src_app text, dest_app text, vpc_id text, bytes_tx numeric, bytes_rx numeric)
       JOIN fresh USING (job_id)
       GROUP BY hour, src_app, dest_app, vpc_id
@@ -50,11 +52,3 @@ export async function countNewFlowJobs(db: Kysely<Database>, jobs: readonly Ledg
   return Number(result[0]?.fresh ?? 0);
 }
 
-/** The rows as the JSON array the statement reads: sums past 2^53 as exact decimal strings. */
-function jsonRows(rows: readonly FlowRow[]): string {
-  return JSON.stringify(
-    rows.map((r) => ({ job_id: r.jobId, hour: r.hour, src_app: r.srcApp, dest_app: r.destApp, vpc_id: r.vpcId, bytes_tx: exact(r.bytesTx), bytes_rx: exact(r.bytesRx) })),
-  );
-}
-
-const exact = (n: number | bigint) => (typeof n === "bigint" ? n.toString() : n);

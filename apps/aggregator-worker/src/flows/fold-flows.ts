@@ -3,7 +3,7 @@ import type { FlowsJob } from "@tally/shared/jobs";
 import type { Kysely } from "kysely";
 import type { BatchItem, FoldResult } from "../batch-worker.js";
 import type { LedgerJob } from "../job-ledger.js";
-import { sumPerJob } from "../sum-per-job.js";
+import { exactSum, sumPerJob } from "../sum-per-job.js";
 import { countNewFlowJobs, type FlowRow } from "./flows.repository.js";
 
 /** A batch's flows summed per job and key (hour, source, destination, VPC): many flows, one row per key. */
@@ -13,14 +13,13 @@ export function toFlowRows(items: readonly BatchItem<FlowsJob>[]): { jobs: Ledge
     (data, jobId, sum) => {
       for (const f of data.flows) {
         // Names never hold U+0000 (isStorableText), so it separates them unambiguously.
-        const row = { jobId, hour: f.hour, srcApp: f.src_app, destApp: f.dest_app, vpcId: f.vpc_id, bytesTx: f.bytes_tx, bytesRx: f.bytes_rx };
-        sum(`${f.hour}\u0000${f.src_app}\u0000${f.dest_app}\u0000${f.vpc_id}`, row);
+        sum(`${f.hour}\u0000${f.src_app}\u0000${f.dest_app}\u0000${f.vpc_id}`, { job_id: jobId, ...f });
       }
     },
-    // BigInt once two flows of a key meet: two of 2^53-1 bytes already pass what a number holds exactly.
+    // Exact once two flows of a key meet: two of 2^53-1 bytes already pass what a number holds.
     (into, row) => {
-      into.bytesTx = BigInt(into.bytesTx) + BigInt(row.bytesTx);
-      into.bytesRx = BigInt(into.bytesRx) + BigInt(row.bytesRx);
+      into.bytes_tx = exactSum(into.bytes_tx, row.bytes_tx);
+      into.bytes_rx = exactSum(into.bytes_rx, row.bytes_rx);
     },
   );
 }
