@@ -52,7 +52,7 @@ describe("migration 0011 (quarter hours) on a database holding hourly rows", () 
   });
 
   it("folds new quarters beside them, and into the same row where a quarter is an old hour's start", async () => {
-    const row = (n: number, quarter: string, amount: string) => ({ uuid: uuid(n), customerId: 1, type: "A", amount, quarter });
+    const row = (n: number, quarter: string, amount: string) => ({ uuid: uuid(n), customer_id: 1, type: "A", amount, quarter });
     expect(await countNewMessages(old.db, [row(1, H14, "0.5"), row(2, "2026-11-23T14:45:00.000Z", "0.25")])).toBe(2);
     expect(await rollup("quarter")).toEqual([
       "2020-01-01T00:00:00.000Z 7/ 5 5.000",

@@ -9,6 +9,6 @@ describe("toMessageRows", () => {
       { quarter: Date.UTC(2026, 0, 1, 10), messages: [{ customerId: 1, type: "A", amount: "1", uuid: U }] },
       { quarter: Date.UTC(2026, 0, 1, 11, 15), messages: [{ customerId: 2, type: "B", amount: "2", uuid: U.toUpperCase() }] },
     ]);
-    expect(rows).toEqual([{ uuid: U, customerId: 1, type: "A", amount: "1", quarter: "2026-01-01T10:00:00.000Z" }]);
+    expect(rows).toEqual([{ uuid: U, customer_id: 1, type: "A", amount: "1", quarter: "2026-01-01T10:00:00.000Z" }]);
   });
 });

@@ -14,7 +14,7 @@ export function toMessageRows(jobs: readonly MessagesJob[]): MessageRow[] {
     const quarter = new Date(job.quarter).toISOString();
     for (const m of job.messages) {
       const uuid = m.uuid.toLowerCase();
-      if (!rows.has(uuid)) rows.set(uuid, { uuid, customerId: m.customerId, type: m.type, amount: m.amount, quarter });
+      if (!rows.has(uuid)) rows.set(uuid, { uuid, customer_id: m.customerId, type: m.type, amount: m.amount, quarter });
     }
   }
   return [...rows.values()];
