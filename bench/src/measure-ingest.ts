@@ -37,7 +37,16 @@ const POLL_MS = 50;
  * every acknowledged event (or `drainMs` passes). Requests still in flight when the driver stops may
  * land too; the clock stops at the first read covering the acknowledged ones.
  */
-export async function measurePhase(driver: Driver, target: Target, shape: BodyShape, connections: number, seconds: number, drainMs: number): Promise<PhaseResult> {
+export async function measurePhase(
+  driver: Driver,
+  target: Target,
+  shape: BodyShape,
+  connections: number,
+  seconds: number,
+  drainMs: number,
+  /** Called as soon as the load ends, before the drain. */
+  loadEnded?: () => Promise<void>,
+): Promise<PhaseResult> {
   const before = await rollupSum(target.db, shape);
   const reads: { at: number; sum: number }[] = [];
   let expected = Infinity;
@@ -52,6 +61,7 @@ export async function measurePhase(driver: Driver, target: Target, shape: BodySh
   })();
   try {
     const { latency, ...load } = await driver.run("load", { url: target.url, connections, seconds, post: shape }, (seconds + 120) * 1000);
+    await loadEnded?.();
     const events = load.ok * shape.batch;
     expected = events * sumPerEvent(shape.kind);
     const deadline = Date.now() + drainMs;
