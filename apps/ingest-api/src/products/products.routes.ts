@@ -114,10 +114,10 @@ export function productsRoutes(router: Router, deps: ProductsRoutesDeps): void {
       throw asHttpError(error, req, queues);
     }
     const uploadId = randomUUID();
-    const claim = await digests.claim(read.digest, uploadId);
+    const claim = await digests.claim(read.digest, uploadId, { products: read.count });
     const upload = { uploadId, acceptedSeq: claim.seq, acceptedAt: claim.at, products: read.count, digest: read.digest, documents };
-    await queues.enqueue.products(upload).catch(async (error: unknown) => {
-      await digests.release(read.digest, uploadId).catch((err: unknown) => logger.warn({ err }, "could not release a claim"));
+    await queues.enqueue.products(upload, claim.marked).catch(async (error: unknown) => {
+      await digests.release(read.digest, uploadId, claim).catch((err: unknown) => logger.warn({ err }, "could not release a claim"));
       throw error;
     });
     await confirm(read.digest, uploadId);
