@@ -13,7 +13,7 @@ import type { IngestMetrics } from "../metrics.js";
 import type { IngestQueues } from "../queues.js";
 import { shedLoad } from "../shed-load.js";
 import type { BodyDigests } from "./body-digests.js";
-import { readProducts } from "./read-products.js";
+import { readProducts, readWholeProducts } from "./read-products.js";
 import { acceptedProducts, insertUpload, markAccepted, stageProducts } from "./staging.repository.js";
 import type { UploadSlots } from "./upload-slots.js";
 
@@ -107,7 +107,7 @@ export function productsRoutes(router: Router, deps: ProductsRoutesDeps): void {
     let documents: string;
     try {
       const bytes = await readMeteredBody(req, body);
-      read = await readProducts([bytes], limits);
+      read = await readWholeProducts(bytes, limits);
       // Found to be one JSON array of valid products, each strict UTF-8: the body is the upload's documents.
       documents = bytes.toString();
     } catch (error) {
