@@ -148,8 +148,11 @@ function chunk<E>(events: E[], size: number): E[][] {
  */
 async function addJobsOr503<T>(connected: () => boolean, queue: Queue<T>, jobs: { name: string; data: T; opts: { jobId: string } }[]): Promise<void> {
   if (!connected()) throw serviceUnavailable("the queue is not reachable; nothing was accepted, try again");
+  // One job (a coalesced group's) needs no bulk: addBulk builds an ioredis pipeline, ~0.2 ms of CPU each.
+  const [only] = jobs;
+  const adding = jobs.length === 1 && only ? queue.add(only.name as Parameters<Queue<T>["add"]>[0], only.data as Parameters<Queue<T>["add"]>[1], only.opts) : queue.addBulk(jobs as Parameters<Queue<T>["addBulk"]>[0]);
   try {
-    await Promise.race([queue.addBulk(jobs as Parameters<Queue<T>["addBulk"]>[0]), rejectAfter(REDIS_ANSWER_TIMEOUT_MS)]);
+    await Promise.race([adding, rejectAfter(REDIS_ANSWER_TIMEOUT_MS)]);
   } catch (error) {
     throw Object.assign(serviceUnavailable("the queue did not confirm the jobs; try again"), { cause: error });
   }
