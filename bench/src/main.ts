@@ -220,7 +220,8 @@ async function runSmallProducts(driver: Driver, tally: Target, env: Record<strin
 async function smallProductsOnly(): Promise<void> {
   const loadAverage = loadavg()[0] ?? 0;
   if (loadAverage > 1) log(`warning: the machine is already busy (load average ${loadAverage.toFixed(1)}): figures will be low and noisy`);
-  // BENCH_NODE_OPTIONS (say `--cpu-prof --cpu-prof-dir=/tmp/prof`): given to Tally's processes as NODE_OPTIONS, to profile them under this load.
+  // BENCH_NODE_OPTIONS: given to Tally's processes as NODE_OPTIONS, to profile them under this load. Node 20 refuses
+  // --cpu-prof there; `--import /abs/preload.mjs`, a preload starting node:inspector's Profiler and writing it on exit, works.
   const profiling: Record<string, string> = process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {};
   const system = await startBenchSystem({ LOG_LEVEL: "warn", MAX_QUEUE_BACKLOG: "100000000", WORKER_PORT: "0", ...profiling });
   cleanups.push(() => system.stop());
