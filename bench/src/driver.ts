@@ -59,6 +59,10 @@ export function createDriver() {
         proc.send({ id, task, input });
       });
     },
+    /** The driver process's pid, starting it if need be: its CPU is part of what a phase costs the machine. */
+    pid(): number | undefined {
+      return ensure().pid;
+    },
     stop(): void {
       child?.kill("SIGKILL");
     },

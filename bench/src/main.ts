@@ -1,9 +1,12 @@
 import { loadavg } from "node:os";
 import { loadConfig } from "@tally/shared/config";
+import { Redis } from "ioredis";
+import { sql } from "kysely";
 import { MAX_EVENTS_PER_JOB } from "@tally/shared/jobs";
 import type { BodyShape } from "./bodies.js";
 import { killChildren } from "./children.js";
-import { createDriver } from "./driver.js";
+import { formatCpu, watchCpu } from "./cpu-usage.js";
+import { createDriver, type Driver } from "./driver.js";
 import { loadDataset } from "./load-dataset.js";
 import { describeMachine } from "./machine.js";
 import { measureFreshness } from "./measure-freshness.js";
@@ -32,6 +35,9 @@ const sizes = process.argv.includes("--quick") ? QUICK : FULL;
 /** `--scale` (or `--scale=1000000,10000000` for other sizes): how cost grows with data, instead of the main run. */
 const scaleArg = process.argv.find((a) => a === "--scale" || a.startsWith("--scale="));
 const scaleSteps = scaleArg?.includes("=") ? scaleArg.split("=")[1]!.split(",").map(Number) : SCALE_ROWS;
+/** `--only=small-products`: that phase alone (a minute, not ten), with the CPU each process took; nothing saved. */
+const only = process.argv.find((a) => a.startsWith("--only="))?.split("=")[1];
+if (only !== undefined && only !== "small-products") throw new Error(`--only knows small-products, not ${only}`);
 const started = performance.now();
 const log = (message: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
 
@@ -162,23 +168,7 @@ async function main(): Promise<void> {
   log(`products: ${products.megabytesPerSecond.toFixed(1)} MB/s, peak RSS ${products.peakRssMiB.toFixed(0)} MiB`);
 
   // After the large body: its peak RSS is measured on an ingest process in the state earlier rounds measured it in.
-  const small = sizes.smallProducts;
-  log(`small products: ${small.batch} per body, ${small.connections} connections, the seed-like reference then Tally`);
-  const smallProducts = await measureSmallProducts(
-    driver,
-    tally,
-    { redisUrl: system.env.REDIS_URL, prefix: system.env.QUEUE_PREFIX },
-    { kind: "products", batch: small.batch, base: BASES.smallProducts },
-    small.connections,
-    small.seconds,
-    sizes.drainMs,
-  );
-  log(
-    `small products: reference ${Math.round(smallProducts.reference.requestsPerSecond)} req/s p99 ${smallProducts.reference.latency.p99.toFixed(1)} ms; ` +
-      `tally ${Math.round(smallProducts.tally.requestsPerSecond)} req/s p99 ${smallProducts.tally.latency.p99.toFixed(1)} ms, ` +
-      `${Math.round(smallProducts.tally.endToEnd.eventsPerSecond)} products/s visible of ${Math.round(smallProducts.tally.eventsPerSecond)}/s acknowledged`,
-  );
-
+  const smallProducts = await runSmallProducts(driver, tally, system.env);
   const results: BenchResults = {
     date: new Date().toISOString(),
     mode: sizes.mode,
@@ -197,6 +187,73 @@ async function main(): Promise<void> {
   const rows = tableRows(results);
   process.stdout.write(`${formatTable(rows)}\n`);
   log(`saved ${await saveResults(results, rows)}`);
+}
+
+/** The small-products phase: the seed-like reference, then Tally; with `watch`, the CPU each took. */
+async function runSmallProducts(driver: Driver, tally: Target, env: Record<string, string>, watch?: Parameters<typeof measureSmallProducts>[7]) {
+  const small = sizes.smallProducts;
+  log(`small products: ${small.batch} per body, ${small.connections} connections, the seed-like reference then Tally`);
+  const result = await measureSmallProducts(
+    driver,
+    tally,
+    { redisUrl: env.REDIS_URL!, prefix: env.QUEUE_PREFIX! },
+    { kind: "products", batch: small.batch, base: BASES.smallProducts },
+    small.connections,
+    small.seconds,
+    sizes.drainMs,
+    watch,
+  );
+  const { reference, tally: t } = result;
+  log(
+    `small products: reference ${Math.round(reference.requestsPerSecond)} req/s p99 ${reference.latency.p99.toFixed(1)} ms; ` +
+      `tally ${Math.round(t.requestsPerSecond)} req/s p99 ${t.latency.p99.toFixed(1)} ms (${(t.requestsPerSecond / reference.requestsPerSecond).toFixed(2)}×), ` +
+      `${Math.round(t.endToEnd.eventsPerSecond)} products/s visible of ${Math.round(t.eventsPerSecond)}/s acknowledged ` +
+      `(${(t.endToEnd.eventsPerSecond / t.eventsPerSecond).toFixed(2)}×)`,
+  );
+  return result;
+}
+
+/**
+ * `pnpm bench --only=small-products`: Tally's system and the small-products phase alone, with the CPU
+ * each process took during each measured load (cores busy on average), for iterating on the fast path.
+ */
+async function smallProductsOnly(): Promise<void> {
+  const loadAverage = loadavg()[0] ?? 0;
+  if (loadAverage > 1) log(`warning: the machine is already busy (load average ${loadAverage.toFixed(1)}): figures will be low and noisy`);
+  // BENCH_NODE_OPTIONS: given to Tally's processes as NODE_OPTIONS, to profile them under this load. Node 20 refuses
+  // --cpu-prof there; `--import /abs/preload.mjs`, a preload starting node:inspector's Profiler and writing it on exit, works.
+  const profiling: Record<string, string> = process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {};
+  const system = await startBenchSystem({ LOG_LEVEL: "warn", MAX_QUEUE_BACKLOG: "100000000", WORKER_PORT: "0", ...profiling });
+  cleanups.push(() => system.stop());
+  const driver = createDriver();
+  cleanups.push(async () => driver.stop());
+  const tally: Target = { name: "tally", url: system.ingestUrl, db: system.database.db };
+  const warm = await measurePhase(driver, tally, { kind: "message", batch: 1, base: BASES.warmUp }, 20, sizes.warmUpSeconds, 60_000);
+  if (!warm.endToEnd.complete || warm.load.ok === 0) throw new Error("tally: warm-up messages did not reach Postgres");
+  const pid = (p: number | undefined) => (p === undefined ? [] : [p]);
+  // Postgres's backends as they are when each load starts (the worker's pool grows as it needs).
+  const common = async () => ({ driver: pid(driver.pid()), ...(await sharedPids(system.database.db, system.env.REDIS_URL!)) });
+  const result = await runSmallProducts(driver, tally, system.env, {
+    reference: async (serverPid) => watchCpu({ reference: [serverPid], ...(await common()) }),
+    tally: async () => watchCpu({ ingest: pid(system.ingest.child.pid), worker: pid(system.worker.child.pid), ...(await common()) }),
+  });
+  if (result.reference.cpu) log(`cpu (cores) during the reference: ${formatCpu(result.reference.cpu)}`);
+  if (result.tallyCpu) log(`cpu (cores) during Tally: ${formatCpu(result.tallyCpu)}`);
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  // Stopped gently, so that a profiler has written its file before the cleanup's SIGKILL.
+  if (process.env.BENCH_NODE_OPTIONS) await Promise.all(system.apps.map((a) => a.stop("SIGTERM")));
+}
+
+/** Redis's pid, and the Postgres backends serving this run's database (the worker's and the bench's). */
+async function sharedPids(db: Target["db"], redisUrl: string): Promise<{ redis: number[]; postgres: number[] }> {
+  const backends = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(db);
+  const client = new Redis(redisUrl);
+  try {
+    const redisPid = Number(/process_id:(\d+)/.exec(await client.info("server"))?.[1]);
+    return { redis: Number.isFinite(redisPid) ? [redisPid] : [], postgres: backends.rows.map((r) => r.pid) };
+  } finally {
+    client.disconnect();
+  }
 }
 
 /** `pnpm bench --scale`: Tally's system on a private database, its messages tables grown step by step. */
@@ -218,7 +275,7 @@ async function scale(): Promise<void> {
 }
 
 try {
-  await (scaleArg ? scale() : main());
+  await (only ? smallProductsOnly() : scaleArg ? scale() : main());
 } catch (error) {
   log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exitCode = 1;

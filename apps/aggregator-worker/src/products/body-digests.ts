@@ -12,9 +12,19 @@ export function createBodyDigestRelease(redis: RedisConnection, prefix: string):
   return async (digest, uploadId) => (await commands.forgetBodyDigest(bodyDigestKey(prefix, digest), uploadId)) === 1;
 }
 
-/** Deletes small uploads' pending marks, one command each (each mark has a slot of its own in a cluster). */
+/** The most marks one UNLINK names: a batch's worth, in a command of bounded size. */
+const MARKS_PER_UNLINK = 1000;
+
+/**
+ * Deletes small uploads' pending marks: on a single Redis one command for a batch's uploads; in a
+ * cluster one command each (each mark has a slot of its own there).
+ */
 export function createPendingForget(redis: RedisConnection, prefix: string): (uploadIds: readonly string[]) => Promise<void> {
+  const perCommand = redis.isCluster ? 1 : MARKS_PER_UNLINK;
   return async (uploadIds) => {
-    await Promise.all(uploadIds.map((id) => redis.unlink(pendingUploadKey(prefix, id))));
+    const keys = uploadIds.map((id) => pendingUploadKey(prefix, id));
+    const commands = [];
+    for (let start = 0; start < keys.length; start += perCommand) commands.push(redis.unlink(...keys.slice(start, start + perCommand)));
+    await Promise.all(commands);
   };
 }

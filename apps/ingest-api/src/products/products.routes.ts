@@ -13,7 +13,7 @@ import type { IngestMetrics } from "../metrics.js";
 import type { IngestQueues } from "../queues.js";
 import { shedLoad } from "../shed-load.js";
 import type { BodyDigests } from "./body-digests.js";
-import { readProducts } from "./read-products.js";
+import { readProducts, readWholeProducts } from "./read-products.js";
 import { acceptedProducts, insertUpload, markAccepted, stageProducts } from "./staging.repository.js";
 import type { UploadSlots } from "./upload-slots.js";
 
@@ -107,17 +107,17 @@ export function productsRoutes(router: Router, deps: ProductsRoutesDeps): void {
     let documents: string;
     try {
       const bytes = await readMeteredBody(req, body);
-      read = await readProducts([bytes], limits);
+      read = await readWholeProducts(bytes, limits);
       // Found to be one JSON array of valid products, each strict UTF-8: the body is the upload's documents.
       documents = bytes.toString();
     } catch (error) {
       throw asHttpError(error, req, queues);
     }
     const uploadId = randomUUID();
-    const claim = await digests.claim(read.digest, uploadId);
+    const claim = await digests.claim(read.digest, uploadId, { products: read.count });
     const upload = { uploadId, acceptedSeq: claim.seq, acceptedAt: claim.at, products: read.count, digest: read.digest, documents };
-    await queues.enqueue.products(upload).catch(async (error: unknown) => {
-      await digests.release(read.digest, uploadId).catch((err: unknown) => logger.warn({ err }, "could not release a claim"));
+    await queues.enqueue.products(upload, claim.marked).catch(async (error: unknown) => {
+      await digests.release(read.digest, uploadId, claim).catch((err: unknown) => logger.warn({ err }, "could not release a claim"));
       throw error;
     });
     await confirm(read.digest, uploadId);

@@ -2,12 +2,12 @@ import { createHash } from "node:crypto";
 import { HttpError } from "@tally/shared/http";
 import { describe, expect, it } from "vitest";
 import { meteredBody } from "../body/metered-body.js";
-import { readProducts } from "./read-products.js";
+import { readProducts, readWholeProducts } from "./read-products.js";
 
 const limits = { maxProductBytes: 100_000 };
 
-async function* chunked(text: string, size: number): AsyncGenerator<Buffer> {
-  const bytes = Buffer.from(text);
+async function* chunked(text: string, size: number, encoding: BufferEncoding = "utf8"): AsyncGenerator<Buffer> {
+  const bytes = Buffer.from(text, encoding);
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
 }
 
@@ -135,5 +135,50 @@ describe("readProducts and hostile bodies", () => {
     const error = (await readProducts((async function* () { yield text; })(), limits, async (b) => void batches.push(b)).catch((e: unknown) => e)) as HttpError;
     expect(error.status).toBe(400);
     expect(error.detail).toContain("UTF-8");
+  });
+});
+
+describe("readWholeProducts (the fast path's body, read whole)", () => {
+  /** What a reader made of a body: its result, or the answer it threw. */
+  const outcome = (reading: Promise<unknown>) =>
+    reading.then(
+      (result) => ({ result }),
+      (error: unknown) => (error instanceof HttpError ? { status: error.status, detail: error.detail, extra: error.extra } : { thrown: String(error) }),
+    );
+  const streamed = (bytes: Buffer, size: number, dedup: "bytes" | "json") => readProducts(chunked(bytes.toString("latin1"), size, "latin1"), { ...limits, dedup });
+  const many = (n: number, one: (i: number) => string) => `[${Array.from({ length: n }, (_, i) => one(i)).join(",")}]`;
+
+  it.each([
+    ["ten products", many(10, (i) => `{"id":"p-${i}","name":"bench product","price":"12.50","stock":${i}}`)],
+    ["spaced, nested, numeric ids", ' [ {"id": 1, "n": {"a": [1, 2]}} ,\n {"id":"sku-2"} ] \n'],
+    ["an invalid product", '[{"id": 1}, {"name": "no id"}, {"id": 3}]'],
+    ["malformed JSON after an invalid product", '[{"id": null}, {"id": 2}}]'],
+    ["malformed JSON", '[{"id": 1}, {"id": }]'],
+    ["a product that is not JSON", '[{"id": 1}, {"id" 2}]'],
+    ["a truncated body", '[{"id": 1}, {"id"'],
+    ["an empty array", " [ ] "],
+    ["an empty body", ""],
+    ["whitespace", " \n "],
+    ["an object", '{"id": 1}'],
+    ["an object cut short", '{"id": 1'],
+    ["a string", ' "products"'],
+    ["trailing bytes", '[{"id": 1}] x'],
+    ["a product over the product limit", JSON.stringify([{ id: 1, pad: "x".repeat(200_000) }])],
+    ["U+0000", '[{"id": 1}, {"id": 2, "name": "a\\u0000b"}]'],
+    ["more invalid products than are listed, then malformed JSON", `${many(150, () => '{"id": null}').slice(0, -1)}, {]`],
+    ["more invalid products than are listed", many(150, (i) => (i % 2 ? '{"id": null}' : `{"id": ${i}}`))],
+  ])("answers %s as readProducts does, whatever its chunks", async (_, text) => {
+    for (const dedup of ["bytes", "json"] as const) {
+      const bytes = Buffer.from(text);
+      const whole = await outcome(readWholeProducts(bytes, { ...limits, dedup }));
+      for (const size of [1, 7, 1 << 20]) expect(await outcome(streamed(bytes, size, dedup))).toEqual(whole);
+    }
+  });
+
+  it("answers bytes that are not UTF-8 as readProducts does", async () => {
+    const bytes = Buffer.concat([Buffer.from('[{"id": "a", "name": "'), Buffer.from([0xff]), Buffer.from('"}]')]);
+    const whole = await outcome(readWholeProducts(bytes, limits));
+    expect(whole).toMatchObject({ status: 400 });
+    expect(await outcome(streamed(bytes, 5, "bytes"))).toEqual(whole);
   });
 });
