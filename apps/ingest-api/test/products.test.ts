@@ -69,6 +69,16 @@ describe("POST /v1/products", () => {
     expect((await post(text)).status).toBe(403); // the new acceptance started a new window
   });
 
+  it("stores staged chunks compressed with lz4 (migration 0013), not Postgres's slower default", async () => {
+    const text = JSON.stringify(Array.from({ length: 12 }, (_, i) => ({ id: `lz4-${i}`, description: "y".repeat(1000) })));
+    const res = await post(text);
+    expect(res.status).toBe(202);
+    const upload = res.headers.get("location")?.split("/").pop() ?? "";
+    const { rows } = await sql<{ method: string | null }>`
+      SELECT pg_column_compression(documents) AS method FROM product_staging WHERE upload_id = ${upload}`.execute(ingest.db);
+    expect(rows).toEqual([{ method: "lz4" }]);
+  });
+
   it("accepts a body one byte different", async () => {
     expect((await post(body("byte"))).status).toBe(202);
     expect((await post(`${body("byte")} `)).status).toBe(202);

@@ -11,6 +11,7 @@ import * as m0009 from "./0009-upload-outcomes.js";
 import * as m0010 from "./0010-failed-jobs-in-watermarks.js";
 import * as m0011 from "./0011-quarter-hour-messages.js";
 import * as m0012 from "./0012-message-hour-keys.js";
+import * as m0013 from "./0013-lz4-staging.js";
 
 /** Every migration in order. Files are never edited once landed: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   "0010-failed-jobs-in-watermarks": m0010,
   "0011-quarter-hour-messages": m0011,
   "0012-message-hour-keys": m0012,
+  "0013-lz4-staging": m0013,
 };
