@@ -492,7 +492,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Postgres is unreachable; see Retry-After */
+            /** @description Postgres is unreachable, or a statement ran past QUERY_STATEMENT_TIMEOUT_MS (ask for less); see Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -611,7 +611,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Postgres is unreachable; see Retry-After */
+            /** @description Postgres is unreachable, or a statement ran past QUERY_STATEMENT_TIMEOUT_MS (ask for less); see Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -681,7 +681,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Postgres is unreachable; see Retry-After */
+            /** @description Postgres is unreachable, or a statement ran past QUERY_STATEMENT_TIMEOUT_MS (ask for less); see Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -751,7 +751,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Postgres is unreachable; see Retry-After */
+            /** @description Postgres is unreachable, or a statement ran past QUERY_STATEMENT_TIMEOUT_MS (ask for less); see Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -821,7 +821,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Postgres is unreachable; see Retry-After */
+            /** @description Postgres is unreachable, or a statement ran past QUERY_STATEMENT_TIMEOUT_MS (ask for less); see Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -891,7 +891,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Postgres is unreachable; see Retry-After */
+            /** @description Postgres is unreachable, or a statement ran past QUERY_STATEMENT_TIMEOUT_MS (ask for less); see Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1020,7 +1020,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Postgres is unreachable; see Retry-After */
+            /** @description Postgres is unreachable, or a statement ran past QUERY_STATEMENT_TIMEOUT_MS (ask for less); see Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1149,7 +1149,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Postgres is unreachable; see Retry-After */
+            /** @description Postgres is unreachable, or a statement ran past QUERY_STATEMENT_TIMEOUT_MS (ask for less); see Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1267,7 +1267,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Postgres is unreachable; see Retry-After */
+            /** @description Postgres is unreachable, or a statement ran past QUERY_STATEMENT_TIMEOUT_MS (ask for less); see Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1356,7 +1356,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Postgres is unreachable; see Retry-After */
+            /** @description Postgres is unreachable, or a statement ran past QUERY_STATEMENT_TIMEOUT_MS (ask for less); see Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
@@ -1502,7 +1502,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Postgres is unreachable; see Retry-After */
+            /** @description Postgres is unreachable, or a statement ran past QUERY_STATEMENT_TIMEOUT_MS (ask for less); see Retry-After */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again */
