@@ -11,7 +11,7 @@ import { foldCounters } from "./counters/fold-counters.js";
 import { foldFlows } from "./flows/fold-flows.js";
 import { foldMessages } from "./messages/fold-messages.js";
 import { createWorkerMetrics } from "./metrics.js";
-import { createBodyDigestRelease, createPendingForget } from "./products/body-digests.js";
+import { createAppliedConfirm, createBodyDigestRelease, createPendingForget } from "./products/body-digests.js";
 import { foldProducts } from "./products/fold-products.js";
 import { startUploadSweep } from "./products/sweep-uploads.js";
 import { startUpkeep } from "./upkeep.js";
@@ -43,6 +43,7 @@ export function startWorkers({ config, db, connection, logger, registry }: Worke
     db,
     releaseDigest: createBodyDigestRelease(connection, config.QUEUE_PREFIX),
     forgetPending: createPendingForget(connection, config.QUEUE_PREFIX),
+    confirmApplied: createAppliedConfirm(connection, config.QUEUE_PREFIX, config.DEDUP_WINDOW_MS),
     failed: metrics.uploadsFailed,
     logger,
   };

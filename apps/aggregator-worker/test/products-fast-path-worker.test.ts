@@ -36,6 +36,27 @@ async function statuses() {
 }
 
 describe("fast-path uploads (products inside the job)", () => {
+  it("starts the body window of an applied upload whose claim ingest could not confirm, and only that one", async () => {
+    const lost = fastJob([{ id: "lost-confirm" }], SEQ, "a".repeat(64));
+    const other = fastJob([{ id: "other-claim" }], SEQ + 1, "b".repeat(64));
+    const claimedAt = Date.now() - 1_000;
+    // Ingest's confirm of `lost` never reached Redis: its claim is still pending, and would expire in a minute.
+    await h.redis.hset(bodyDigestKey(h.prefix, lost.digest), { state: "pending", at: String(claimedAt), token: lost.uploadId });
+    await h.redis.pexpire(bodyDigestKey(h.prefix, lost.digest), 60_000);
+    // Another upload's pending claim on `other`'s body is not this job's to confirm.
+    await h.redis.hset(bodyDigestKey(h.prefix, other.digest), { state: "pending", at: String(claimedAt), token: randomUUID() });
+    await add(lost, other);
+    h.startWorkers();
+    await h.drained();
+
+    expect(await h.redis.hget(bodyDigestKey(h.prefix, lost.digest), "state")).toBe("accepted");
+    // The window (600,000 ms here) runs from the claim, as ingest's confirm would have made it.
+    const ttl = await h.redis.pttl(bodyDigestKey(h.prefix, lost.digest));
+    expect(ttl).toBeGreaterThan(590_000);
+    expect(ttl).toBeLessThanOrEqual(600_000);
+    expect(await h.redis.hget(bodyDigestKey(h.prefix, other.digest), "state")).toBe("pending");
+  });
+
   it("are applied many to a transaction: each recorded applied, at its acceptance, with its number, its pending mark gone", async () => {
     const jobs = Array.from({ length: 40 }, (_, i) => fastJob([{ id: `p${i}`, v: i }, { id: 1000 + i, v: i }], SEQ + i));
     for (const job of jobs) await h.redis.set(pendingUploadKey(h.prefix, job.uploadId), "{}");

@@ -71,7 +71,7 @@ describe("products worker", () => {
       { id: "x", v: "last" },
     ];
     const uploadId = await stageUpload(h.db, body, { perChunk });
-    expect(await applyUpload(h.db, uploadId)).toEqual({ applied: true, written: expect.any(Number) });
+    expect(await applyUpload(h.db, uploadId)).toMatchObject({ applied: true, written: expect.any(Number) });
     expect(await stored()).toEqual({ x: { id: "x", v: "last" }, y: { id: "y", v: "only" }, z: { id: "z", v: "only" } });
   });
 });
@@ -159,7 +159,7 @@ describe("replays", () => {
 
     // A later upload lands, then the worker that crashed before marking the first one replays it whole.
     await applyUpload(h.db, await stageUpload(h.db, [{ id: "x", v: "later upload" }]));
-    expect(await applyUpload(h.db, uploadId)).toEqual({ applied: true, written: 0 });
+    expect(await applyUpload(h.db, uploadId)).toMatchObject({ applied: true, written: 0 });
     expect(await stored()).toEqual({ ...whole, x: { id: "x", v: "later upload" } });
     expect(await uploadState(uploadId)).toEqual({ applied: true, staged: 0 });
   });
@@ -229,6 +229,20 @@ describe("uploads no job names", () => {
 
     expect(await stored()).toEqual({});
     expect(await uploadState(uploadId)).toEqual({ applied: false, staged: 1 });
+  });
+});
+
+describe("an applied upload whose window ingest could not record", () => {
+  it("has its pending claim confirmed by the worker, its window from the claim, so the body stays refused", async () => {
+    const digest = "c".repeat(64);
+    const key = bodyDigestKey(h.prefix, digest);
+    const uploadId = await stageUpload(h.db, [{ id: "lost-confirm", v: 1 }], { digest });
+    // Committed, but ingest's confirm never reached Redis: the claim is pending and would expire.
+    await h.redis.hset(key, "state", "pending", "at", String(Date.now() - 1_000), "token", uploadId);
+    await h.redis.pexpire(key, 60_000);
+    expect(await settleUpload(h.settle, uploadId)).toBe("applied");
+    expect(await h.redis.hget(key, "state")).toBe("accepted");
+    expect(await h.redis.pttl(key)).toBeGreaterThan(590_000);
   });
 });
 

@@ -7,7 +7,7 @@ import { Queue } from "bullmq";
 import { sql } from "kysely";
 import type { z } from "zod";
 import { createWorkerMetrics } from "../src/metrics.js";
-import { createBodyDigestRelease, createPendingForget } from "../src/products/body-digests.js";
+import { createAppliedConfirm, createBodyDigestRelease, createPendingForget } from "../src/products/body-digests.js";
 import type { SettleDeps } from "../src/products/settle-upload.js";
 import { startWorkers } from "../src/workers.js";
 
@@ -40,6 +40,7 @@ export async function createWorkerHarness() {
     db: database.db,
     releaseDigest: createBodyDigestRelease(producer, redis.prefix),
     forgetPending: createPendingForget(producer, redis.prefix),
+    confirmApplied: createAppliedConfirm(producer, redis.prefix, 600_000),
     failed: createWorkerMetrics(registry, []).uploadsFailed,
     logger: createLogger("worker", "silent"),
   };

@@ -7,6 +7,8 @@ export interface ApplyResult {
   applied: boolean;
   /** Products written; 0 when every document was already there or superseded by a later upload. */
   written: number;
+  /** The digest of the body it applied, whose window it holds (null on rows from before 0009). */
+  digest?: string | null;
 }
 
 /**
@@ -25,5 +27,5 @@ export async function applyUpload(db: Kysely<Database>, uploadId: string): Promi
     written += await applyStagedChunk(db, uploadId, at);
   }
   await markUploadApplied(db, uploadId);
-  return { applied: true, written };
+  return { applied: true, written, digest: upload.digest };
 }

@@ -5,6 +5,10 @@ interface ForgetCommand {
   forgetBodyDigest(key: string, uploadId: string): Promise<number>;
 }
 
+interface ConfirmCommand {
+  confirmAppliedBodyDigest(key: string, uploadId: string, windowMs: number): Promise<number>;
+}
+
 /** The worker's one use of the record of accepted bodies: releasing the window of an upload that failed. */
 export function createBodyDigestRelease(redis: RedisConnection, prefix: string): (digest: string, uploadId: string) => Promise<boolean> {
   redis.defineCommand("forgetBodyDigest", { numberOfKeys: 1, lua: readFileSync(new URL("./forget-body-digest-1.lua", import.meta.url), "utf8") });
@@ -26,5 +30,17 @@ export function createPendingForget(redis: RedisConnection, prefix: string): (up
     const commands = [];
     for (let start = 0; start < keys.length; start += perCommand) commands.push(redis.unlink(...keys.slice(start, start + perCommand)));
     await Promise.all(commands);
+  };
+}
+
+/**
+ * Starts the windows of applied uploads whose claims are still pending (ingest's confirm was lost), so
+ * that the same body is refused for the whole window even then. One command per upload, sent together.
+ */
+export function createAppliedConfirm(redis: RedisConnection, prefix: string, windowMs: number): (uploads: readonly { digest: string; uploadId: string }[]) => Promise<void> {
+  redis.defineCommand("confirmAppliedBodyDigest", { numberOfKeys: 1, lua: readFileSync(new URL("./confirm-applied-body-digest-1.lua", import.meta.url), "utf8") });
+  const commands = redis as unknown as ConfirmCommand;
+  return async (uploads) => {
+    await Promise.all(uploads.map((u) => commands.confirmAppliedBodyDigest(bodyDigestKey(prefix, u.digest), u.uploadId, windowMs)));
   };
 }

@@ -6,6 +6,8 @@ export interface UploadState {
   accepted: boolean;
   applied: boolean;
   failed: boolean;
+  /** The SHA-256 of its body (or canonical form), whose window it holds; null on rows from before 0009. */
+  digest: string | null;
 }
 
 /**
@@ -15,10 +17,10 @@ export interface UploadState {
 export async function findUpload(db: Kysely<Database>, uploadId: string): Promise<UploadState | undefined> {
   const row = await db
     .selectFrom("product_uploads")
-    .select(["accepted_seq", "accepted_at", "applied_at", "failed_at"])
+    .select(["accepted_seq", "accepted_at", "applied_at", "failed_at", "body_digest"])
     .where("upload_id", "=", uploadId)
     .executeTakeFirst();
-  return row && { accepted: row.accepted_seq !== null && row.accepted_at !== null, applied: row.applied_at !== null, failed: row.failed_at !== null };
+  return row && { accepted: row.accepted_seq !== null && row.accepted_at !== null, applied: row.applied_at !== null, failed: row.failed_at !== null, digest: row.body_digest };
 }
 
 /**

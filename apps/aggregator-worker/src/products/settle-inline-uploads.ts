@@ -21,7 +21,7 @@ export async function settleInlineUploads(deps: SettleDeps, uploads: readonly In
   if (uploads.length === 0) return { applied: 0, failed: 0 };
   try {
     const applied = await applyInlineUploads(deps.db, uploads);
-    await forgetPending(deps, uploads);
+    await Promise.all([forgetPending(deps, uploads), confirmApplied(deps, uploads)]);
     return { applied, failed: 0 };
   } catch (error) {
     if (isRetryableDbError(error)) throw error;
@@ -45,4 +45,13 @@ async function failInlineUpload(deps: SettleDeps, upload: InlineUpload, error: u
 /** Deletes the pending marks of uploads now recorded in Postgres; a mark left behind expires by itself. */
 async function forgetPending(deps: SettleDeps, uploads: readonly InlineUpload[]): Promise<void> {
   await deps.forgetPending(uploads.map((u) => u.uploadId)).catch((err: unknown) => deps.logger.warn({ err }, "could not delete pending upload marks; they expire by themselves"));
+}
+
+/**
+ * Starts the windows of applied uploads if ingest's confirm was lost (a claim left pending would expire
+ * within a minute, and the same body be accepted again); one whose window cannot be started now keeps
+ * it pending, as before.
+ */
+async function confirmApplied(deps: SettleDeps, uploads: readonly InlineUpload[]): Promise<void> {
+  await deps.confirmApplied(uploads).catch((err: unknown) => deps.logger.warn({ err }, "could not confirm applied uploads' body windows"));
 }

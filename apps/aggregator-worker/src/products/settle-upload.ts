@@ -12,6 +12,8 @@ export interface SettleDeps {
   releaseDigest: (digest: string, uploadId: string) => Promise<boolean>;
   /** Deletes the pending marks of small uploads (their status comes from Postgres once recorded there). */
   forgetPending: (uploadIds: readonly string[]) => Promise<void>;
+  /** Starts the windows of applied small uploads whose claims ingest could not confirm. */
+  confirmApplied: (uploads: readonly { digest: string; uploadId: string }[]) => Promise<void>;
   /** Counts uploads ended failed. */
   failed: Counter;
   logger: Logger;
@@ -29,7 +31,11 @@ export type Settled = "applied" | "unchanged" | "failed";
  */
 export async function settleUpload({ db, ...deps }: SettleDeps, uploadId: string): Promise<Settled> {
   try {
-    return (await applyUpload(db, uploadId)).applied ? "applied" : "unchanged";
+    const { applied, digest } = await applyUpload(db, uploadId);
+    if (!applied) return "unchanged";
+    // Ingest's confirm may have been lost after its commit: the window must hold all the same.
+    if (digest) await deps.confirmApplied([{ digest, uploadId }]).catch((err: unknown) => deps.logger.warn({ err, uploadId }, "could not confirm an applied upload's body window"));
+    return "applied";
   } catch (error) {
     if (isRetryableDbError(error)) throw error;
     const reason = error instanceof Error ? error.message : String(error);
