@@ -145,7 +145,7 @@ describe("readWholeProducts (the fast path's body, read whole)", () => {
       (result) => ({ result }),
       (error: unknown) => (error instanceof HttpError ? { status: error.status, detail: error.detail, extra: error.extra } : { thrown: String(error) }),
     );
-  const streamed = (bytes: Buffer, size: number, dedup: "bytes" | "json") => readProducts(chunked(bytes.toString("latin1"), size, "latin1"), { ...limits, dedup });
+  const streamed = (bytes: Buffer, size: number, dedup: "bytes" | "json") => readProducts(chunked(bytes.toString("latin1"), size, "latin1"), { ...limits, dedup }, async () => undefined);
   const many = (n: number, one: (i: number) => string) => `[${Array.from({ length: n }, (_, i) => one(i)).join(",")}]`;
 
   it.each([

@@ -69,14 +69,13 @@ const BATCH_BYTES = 1024 * 1024;
  * Reads a products body as it streams (metered by the caller: its size and rate): SHA-256 over the
  * exact bytes, the top-level array split into elements, each checked (400 malformed, 422 without a
  * valid id or with anything Postgres jsonb would refuse: `checkProduct`), and the valid ones handed
- * to `stage` in chunks, one insert in flight while the next chunk is parsed (none without `stage`: the
- * caller holds the whole body, which is then one valid array). A body that is JSON but not an array is
- * a 422. Memory stays bounded whatever the body's size. Resolves with the digest and the number of products.
+ * to `stage` in chunks, one insert in flight while the next chunk is parsed. A body that is JSON but
+ * not an array is a 422. Memory stays bounded whatever the body's size. Resolves with the digest and the number of products.
  */
 export async function readProducts(
   body: AsyncIterable<Buffer> | Iterable<Buffer>,
   { maxProductBytes, dedup = "bytes" }: ProductsLimits,
-  stage?: (chunk: StagedChunk) => Promise<void>,
+  stage: (chunk: StagedChunk) => Promise<void>,
 ): Promise<{ digest: string; count: number }> {
   const checker = productsChecker(dedup);
   async function* hashed() {
@@ -90,9 +89,9 @@ export async function readProducts(
   let building = new ChunkBuffer();
   let inserting = new ChunkBuffer();
   let staging: Promise<void> = Promise.resolve();
-  const flush = async (stageChunk: NonNullable<typeof stage>) => {
+  const flush = async () => {
     await staging; // `inserting`'s chunk is in Postgres: its memory is free again
-    staging = stageChunk(building.take());
+    staging = stage(building.take());
     staging.catch(() => {}); // awaited at the next flush; this only keeps it from counting as unhandled
     [building, inserting] = [inserting, building];
   };
@@ -104,15 +103,15 @@ export async function readProducts(
       await pace();
       const position = checker.element(element);
       if (position === STOP) break;
-      if (position === undefined || !stage) continue;
+      if (position === undefined) continue;
       building.add(position, element);
-      if (building.count >= BATCH_PRODUCTS || building.length >= BATCH_BYTES) await flush(stage);
+      if (building.count >= BATCH_PRODUCTS || building.length >= BATCH_BYTES) await flush();
     }
   } catch (error) {
     throw asHttpError(error, maxProductBytes);
   }
   const result = checker.finish();
-  if (stage && building.count > 0) await flush(stage);
+  if (building.count > 0) await flush();
   await staging;
   return result;
 }
