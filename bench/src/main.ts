@@ -13,7 +13,7 @@ import { measureFreshness } from "./measure-freshness.js";
 import { measureGrain } from "./measure-grain.js";
 import { measureCeilings } from "./measure-ceilings.js";
 import { measurePhase, type PhaseResult, type Target } from "./measure-ingest.js";
-import { measureProducts } from "./measure-products.js";
+import { measureProducts, type ProductsMeasure } from "./measure-products.js";
 import { measureQueries } from "./measure-queries.js";
 import { measureSmallProducts } from "./measure-small-products.js";
 import { measureRawPostgres, type RawResult } from "./measure-raw-postgres.js";
@@ -35,9 +35,9 @@ const sizes = process.argv.includes("--quick") ? QUICK : FULL;
 /** `--scale` (or `--scale=1000000,10000000` for other sizes): how cost grows with data, instead of the main run. */
 const scaleArg = process.argv.find((a) => a === "--scale" || a.startsWith("--scale="));
 const scaleSteps = scaleArg?.includes("=") ? scaleArg.split("=")[1]!.split(",").map(Number) : SCALE_ROWS;
-/** `--only=small-products`: that phase alone (a minute, not ten), with the CPU each process took; nothing saved. */
+/** `--only=small-products` or `--only=products`: that phase alone (a minute, not ten), with the CPU each process took; nothing saved. */
 const only = process.argv.find((a) => a.startsWith("--only="))?.split("=")[1];
-if (only !== undefined && only !== "small-products") throw new Error(`--only knows small-products, not ${only}`);
+if (only !== undefined && only !== "small-products" && only !== "products") throw new Error(`--only knows small-products and products, not ${only}`);
 const started = performance.now();
 const log = (message: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
 
@@ -161,11 +161,7 @@ async function main(): Promise<void> {
   log("messages rollup per hour (before 0011) against per quarter hour (after): the same messages, two databases");
   const grain = await measureGrain(driver, sizes.grain, rawShape, log);
 
-  log(`streaming a ${(sizes.productsBytes / 1e6).toFixed(0)} MB products body`);
-  const ingestPid = system.ingest.child.pid;
-  if (ingestPid === undefined) throw new Error("the ingest process has no pid");
-  const products = await measureProducts(driver, system.ingestUrl, ingestPid, sizes.productsBytes);
-  log(`products: ${products.megabytesPerSecond.toFixed(1)} MB/s, peak RSS ${products.peakRssMiB.toFixed(0)} MiB`);
+  const products = await streamProducts(driver, system);
 
   // After the large body: its peak RSS is measured on an ingest process in the state earlier rounds measured it in.
   const smallProducts = await runSmallProducts(driver, tally, system.env);
@@ -187,6 +183,19 @@ async function main(): Promise<void> {
   const rows = tableRows(results);
   process.stdout.write(`${formatTable(rows)}\n`);
   log(`saved ${await saveResults(results, rows)}`);
+}
+
+/** The large products body, with the CPU each process took while it streamed. */
+async function streamProducts(driver: Driver, system: Awaited<ReturnType<typeof startBenchSystem>>): Promise<ProductsMeasure> {
+  log(`streaming a ${(sizes.productsBytes / 1e6).toFixed(0)} MB products body`);
+  const ingestPid = system.ingest.child.pid;
+  if (ingestPid === undefined) throw new Error("the ingest process has no pid");
+  const pid = (p: number | undefined) => (p === undefined ? [] : [p]);
+  // No Postgres pids: the upload's backend starts with it. The machine's figure less the others' is mostly Postgres's.
+  const products = await measureProducts(driver, system.ingestUrl, ingestPid, sizes.productsBytes, { worker: pid(system.worker.child.pid), driver: pid(driver.pid()) });
+  log(`products: ${products.megabytesPerSecond.toFixed(1)} MB/s, peak RSS ${products.peakRssMiB.toFixed(0)} MiB`);
+  log(`cpu (cores) while it streamed: ${formatCpu(products.cpu)}`);
+  return products;
 }
 
 /** The small-products phase: the seed-like reference, then Tally; with `watch`, the CPU each took. */
@@ -244,6 +253,21 @@ async function smallProductsOnly(): Promise<void> {
   if (process.env.BENCH_NODE_OPTIONS) await Promise.all(system.apps.map((a) => a.stop("SIGTERM")));
 }
 
+/**
+ * `pnpm bench --only=products`: Tally's system and the large products body alone (on a fresh ingest
+ * process, unlike the full run's), with the CPU each process took while it streamed.
+ */
+async function productsOnly(): Promise<void> {
+  const profiling: Record<string, string> = process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {};
+  const system = await startBenchSystem({ LOG_LEVEL: "warn", WORKER_PORT: "0", ...profiling });
+  cleanups.push(() => system.stop());
+  const driver = createDriver();
+  cleanups.push(async () => driver.stop());
+  const products = await streamProducts(driver, system);
+  process.stdout.write(`${JSON.stringify(products, null, 2)}\n`);
+  if (process.env.BENCH_NODE_OPTIONS) await Promise.all(system.apps.map((a) => a.stop("SIGTERM")));
+}
+
 /** Redis's pid, and the Postgres backends serving this run's database (the worker's and the bench's). */
 async function sharedPids(db: Target["db"], redisUrl: string): Promise<{ redis: number[]; postgres: number[] }> {
   const backends = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(db);
@@ -275,7 +299,7 @@ async function scale(): Promise<void> {
 }
 
 try {
-  await (only ? smallProductsOnly() : scaleArg ? scale() : main());
+  await (only === "small-products" ? smallProductsOnly() : only === "products" ? productsOnly() : scaleArg ? scale() : main());
 } catch (error) {
   log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exitCode = 1;

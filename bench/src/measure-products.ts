@@ -1,5 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import type { ProductsResult } from "./drive-products.js";
+import { watchCpu, type CpuUse } from "./cpu-usage.js";
 import type { Driver } from "./driver.js";
 
 /**
@@ -13,6 +14,8 @@ export interface ProductsMeasure extends ProductsResult {
   rssBeforeMiB: number;
   peakRssMiB: number;
   peakIsSinceStart: boolean;
+  /** The CPU each watched process took while the body streamed, and the machine's (Postgres's backend, autovacuum, anyone's). */
+  cpu: CpuUse;
 }
 
 const MiB = 1024 * 1024;
@@ -24,13 +27,15 @@ async function statusKiB(pid: number, field: "VmRSS" | "VmHWM"): Promise<number>
   return Number(match[1]);
 }
 
-export async function measureProducts(driver: Driver, ingestUrl: string, ingestPid: number, bytes: number): Promise<ProductsMeasure> {
+export async function measureProducts(driver: Driver, ingestUrl: string, ingestPid: number, bytes: number, watch: Record<string, number[]> = {}): Promise<ProductsMeasure> {
   const rssBefore = await statusKiB(ingestPid, "VmRSS");
   const peakIsSinceStart = await writeFile(`/proc/${ingestPid}/clear_refs`, "5").then(
     () => false,
     () => true,
   );
+  const watched = await watchCpu({ ingest: [ingestPid], ...watch });
   const result = await driver.run("products", { url: `${ingestUrl}/v1/products`, bytes }, 20 * 60_000);
+  const cpu = await watched();
   if (result.status !== 202) throw new Error(`products body answered ${result.status}: ${result.answer}`);
   const peak = await statusKiB(ingestPid, "VmHWM");
   return {
@@ -39,5 +44,6 @@ export async function measureProducts(driver: Driver, ingestUrl: string, ingestP
     rssBeforeMiB: (rssBefore * 1024) / MiB,
     peakRssMiB: (peak * 1024) / MiB,
     peakIsSinceStart,
+    cpu,
   };
 }
