@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { ElementTooLargeError, MalformedJsonError, splitJsonArray, type SplitterOptions } from "./split-json-array.js";
+import { ArraySplitter, ElementTooLargeError, MalformedJsonError, splitJsonArray, type SplitterOptions } from "./split-json-array.js";
 
 const LIMIT: SplitterOptions = { maxElementBytes: 1 << 20 };
 
@@ -152,6 +152,21 @@ describe("splitJsonArray", () => {
     const elements: Buffer[] = [];
     for await (const element of splitJsonArray(scribbling(), LIMIT)) elements.push(element);
     expect(elements.map(String)).toEqual(["111", "222"]);
+  });
+
+  it("hands over views of the chunk with copies: false, and elements spanning chunks whole", () => {
+    const first = Buffer.from('[111,{"a":');
+    const second = Buffer.from('2},"x"]');
+    const splitter = new ArraySplitter(LIMIT.maxElementBytes, { copies: false });
+    const found: Buffer[] = [];
+    splitter.write(first, found);
+    splitter.write(second, found);
+    splitter.end();
+    expect(found.map(String)).toEqual(["111", '{"a":2}', '"x"']);
+    first.fill(0x20);
+    second.fill(0x20);
+    // The first and last are views: the chunks' changes show. The second was joined from both chunks.
+    expect(found.map(String)).toEqual(["   ", '{"a":2}', "   "]);
   });
 
   it("stops reading when the consumer stops early", async () => {

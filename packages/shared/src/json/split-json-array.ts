@@ -127,7 +127,14 @@ export class ArraySplitter {
   private partsBytes = 0;
   private elementOffset = 0;
 
-  constructor(private readonly maxElementBytes: number) {
+  /**
+   * With `copies: false`, an element that ends in the chunk it started in is a view of that chunk, not
+   * a copy: for a caller done with each element before the chunk's memory is reused or released.
+   */
+  constructor(
+    private readonly maxElementBytes: number,
+    private readonly options: { copies: boolean } = { copies: true },
+  ) {
     if (!(maxElementBytes > 0)) throw new RangeError(`maxElementBytes must be positive, got ${maxElementBytes}`);
   }
 
@@ -273,7 +280,8 @@ export class ArraySplitter {
     if (size > this.maxElementBytes) throw this.tooLarge();
     if (found) {
       const tail = chunk.subarray(start, end);
-      found.push(this.parts.length === 0 ? Buffer.from(tail) : Buffer.concat([...this.parts, tail], size));
+      if (this.parts.length > 0) found.push(Buffer.concat([...this.parts, tail], size));
+      else found.push(this.options.copies ? Buffer.from(tail) : tail);
     }
     this.parts = [];
     this.partsBytes = 0;
