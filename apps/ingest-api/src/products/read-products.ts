@@ -4,7 +4,7 @@ import { cpuPacer } from "../body/cpu-turns.js";
 import { decodeUtf8 } from "../body/read-json-body.js";
 import { canonicalJson } from "./canonical-json.js";
 import { checkProduct } from "./check-product.js";
-import { ArraySplitter, ElementTooLargeError, MalformedJsonError, splitJsonArray } from "@tally/shared/json";
+import { ArraySplitter, ElementTooLargeError, MalformedJsonError } from "@tally/shared/json";
 
 /**
  * Consecutive valid products, as one JSON array of the bytes posted, the first of them at
@@ -78,13 +78,6 @@ export async function readProducts(
   stage: (chunk: StagedChunk) => Promise<void>,
 ): Promise<{ digest: string; count: number }> {
   const checker = productsChecker(dedup);
-  async function* hashed() {
-    for await (const chunk of body) {
-      checker.bytes(chunk);
-      yield chunk;
-    }
-  }
-
   // Two chunks' memory, taking turns: one being inserted while the next is built.
   let building = new ChunkBuffer();
   let inserting = new ChunkBuffer();
@@ -96,24 +89,40 @@ export async function readProducts(
     [building, inserting] = [inserting, building];
   };
 
-  // Elements already split come out of the generator without a turn of the event loop: take turns.
+  // The elements each chunk of the body ends are checked in a plain loop, not handed over one by one
+  // through an async generator: a promise per element was a tenth of the time.
+  const splitter = new ArraySplitter(maxProductBytes, { copies: false });
+  const found: Buffer[] = [];
   const pace = cpuPacer();
   try {
-    for await (const element of splitJsonArray(arraysOnly(hashed(), maxProductBytes), { maxElementBytes: maxProductBytes })) {
-      await pace();
-      const position = checker.element(element);
-      if (position === STOP) break;
-      if (position === undefined) continue;
-      building.add(position, element);
-      if (building.count >= BATCH_PRODUCTS || building.length >= BATCH_BYTES) await flush();
+    for await (const chunk of arraysOnly(body, maxProductBytes)) {
+      checker.bytes(chunk);
+      let problem: unknown;
+      try {
+        splitter.write(chunk, found);
+      } catch (error) {
+        problem = error; // after the elements before it, whatever the chunking
+      }
+      for (const element of found) {
+        const turn = pace();
+        if (turn) await turn;
+        const position = checker.element(element);
+        if (position === STOP) return checker.finish();
+        if (position === undefined) continue;
+        building.add(position, element);
+        if (building.count >= BATCH_PRODUCTS || building.length >= BATCH_BYTES) await flush();
+      }
+      found.length = 0;
+      if (problem !== undefined) throw problem;
     }
+    splitter.end();
+    const result = checker.finish();
+    if (building.count > 0) await flush();
+    await staging;
+    return result;
   } catch (error) {
     throw asHttpError(error, maxProductBytes);
   }
-  const result = checker.finish();
-  if (building.count > 0) await flush();
-  await staging;
-  return result;
 }
 
 /**
@@ -130,7 +139,7 @@ export async function readWholeProducts(bytes: Buffer, { maxProductBytes, dedup 
   let problem: unknown;
   try {
     if (!startsLikeArray(bytes)) notAnArray([bytes]);
-    const splitter = new ArraySplitter(maxProductBytes);
+    const splitter = new ArraySplitter(maxProductBytes, { copies: false });
     splitter.write(bytes, found);
     splitter.end();
   } catch (error) {
@@ -225,8 +234,8 @@ function notAnArray(parts: Buffer[]): never {
  * value, so at most `maxValueBytes`) to tell what is wrong with it: 400 if it is not JSON, 422 if it is
  * JSON of another shape. An empty body passes through, for the splitter to call empty.
  */
-async function* arraysOnly(chunks: AsyncIterable<Buffer>, maxValueBytes: number): AsyncGenerator<Buffer> {
-  const iterator = chunks[Symbol.asyncIterator]();
+async function* arraysOnly(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, maxValueBytes: number): AsyncGenerator<Buffer> {
+  const iterator = Symbol.asyncIterator in chunks ? chunks[Symbol.asyncIterator]() : chunks[Symbol.iterator]();
   const head: Buffer[] = [];
   let first: number | undefined;
   for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
