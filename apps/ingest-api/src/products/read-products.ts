@@ -4,6 +4,7 @@ import { cpuPacer } from "../body/cpu-turns.js";
 import { decodeUtf8 } from "../body/read-json-body.js";
 import { canonicalJson } from "./canonical-json.js";
 import { checkProduct } from "./check-product.js";
+import { sha256OffThread, type StreamHash } from "./sha256-off-thread.js";
 import { ArraySplitter, ElementTooLargeError, MalformedJsonError } from "@tally/shared/json";
 
 /**
@@ -66,7 +67,7 @@ const BATCH_PRODUCTS = 2000;
 const BATCH_BYTES = 1024 * 1024;
 
 /**
- * Reads a products body as it streams (metered by the caller: its size and rate): SHA-256 over the
+ * Reads a products body as it streams (metered by the caller: its size and rate): SHA-256 (on a thread of its own) over the
  * exact bytes, the top-level array split into elements, each checked (400 malformed, 422 without a
  * valid id or with anything Postgres jsonb would refuse: `checkProduct`), and the valid ones handed
  * to `stage` in chunks, one insert in flight while the next chunk is parsed. A body that is JSON but
@@ -77,7 +78,7 @@ export async function readProducts(
   { maxProductBytes, dedup = "bytes" }: ProductsLimits,
   stage: (chunk: StagedChunk) => Promise<void>,
 ): Promise<{ digest: string; count: number }> {
-  const checker = productsChecker(dedup);
+  const checker = productsChecker(dedup, sha256OffThread);
   // Two chunks' memory, taking turns: one being inserted while the next is built.
   let building = new ChunkBuffer();
   let inserting = new ChunkBuffer();
@@ -96,7 +97,8 @@ export async function readProducts(
   const pace = cpuPacer();
   try {
     for await (const chunk of arraysOnly(body, maxProductBytes)) {
-      checker.bytes(chunk);
+      const hashing = checker.bytes(chunk);
+      if (hashing) await hashing;
       let problem: unknown;
       try {
         splitter.write(chunk, found);
@@ -107,7 +109,7 @@ export async function readProducts(
         const turn = pace();
         if (turn) await turn;
         const position = checker.element(element);
-        if (position === STOP) return checker.finish();
+        if (position === STOP) return await checker.finish();
         if (position === undefined) continue;
         building.add(position, element);
         if (building.count >= BATCH_PRODUCTS || building.length >= BATCH_BYTES) await flush();
@@ -116,12 +118,14 @@ export async function readProducts(
       if (problem !== undefined) throw problem;
     }
     splitter.end();
-    const result = checker.finish();
+    const result = await checker.finish();
     if (building.count > 0) await flush();
     await staging;
     return result;
   } catch (error) {
     throw asHttpError(error, maxProductBytes);
+  } finally {
+    checker.abandon();
   }
 }
 
@@ -132,7 +136,8 @@ export async function readProducts(
  * a slice of CPU is used up. Resolves with the digest and the number of products.
  */
 export async function readWholeProducts(bytes: Buffer, { maxProductBytes, dedup = "bytes" }: ProductsLimits): Promise<{ digest: string; count: number }> {
-  const checker = productsChecker(dedup);
+  // Small enough to hash here: a thread's round trip would cost more than the hashing.
+  const checker = productsChecker(dedup, sha256Here);
   checker.bytes(bytes);
   // As splitJsonArray hands them over: the elements before a problem first, then the problem.
   const found: Buffer[] = [];
@@ -150,30 +155,30 @@ export async function readWholeProducts(bytes: Buffer, { maxProductBytes, dedup 
     const turn = pace();
     if (turn) await turn;
     // Enough errors listed: what follows, the problem included, is never looked at.
-    if (checker.element(element) === STOP) return checker.finish();
+    if (checker.element(element) === STOP) return await checker.finish();
   }
   if (problem !== undefined) throw asHttpError(problem, maxProductBytes);
-  return checker.finish();
+  return await checker.finish();
 }
 
 /** Returned by a checker's `element` once the errors listed reach MAX_LISTED_ERRORS: stop reading. */
 const STOP = Symbol("stop");
 
 /**
- * The checks both readers make, in order: SHA-256 over the exact bytes (or, with dedup "json", over
- * the canonical form of the valid products), each element a valid product (`checkProduct`: 400 thrown
+ * The checks both readers make, in order: SHA-256 over the exact bytes (by `hashBytes`), or with dedup
+ * "json" over the canonical form of the valid products, each element a valid product (`checkProduct`: 400 thrown
  * if it is not JSON, field errors gathered otherwise), and at the end 422 with every error gathered, or
  * for an empty array.
  */
-function productsChecker(dedup: "bytes" | "json") {
-  const hash = createHash("sha256");
-  const canonical = dedup === "json";
+function productsChecker(dedup: "bytes" | "json", hashBytes: () => StreamHash) {
+  const bodyHash = dedup === "bytes" ? hashBytes() : undefined;
+  const canonicalHash = dedup === "json" ? createHash("sha256") : undefined;
   const errors: FieldError[] = [];
   let position = 0;
   return {
-    /** Some of the body's bytes, in order. */
-    bytes(chunk: Buffer): void {
-      if (!canonical) hash.update(chunk);
+    /** Some of the body's bytes, in order; a promise to wait for before the next call, if any. */
+    bytes(chunk: Buffer): Promise<void> | undefined {
+      return bodyHash?.update(chunk);
     },
     /** The next element: its position if it is a valid product (and none before it was invalid), undefined if not, or STOP. */
     element(element: Buffer): number | undefined | typeof STOP {
@@ -185,16 +190,30 @@ function productsChecker(dedup: "bytes" | "json") {
         return errors.length >= MAX_LISTED_ERRORS ? STOP : undefined;
       }
       if (errors.length > 0) return undefined;
-      if (canonical) hash.update(`${at === 0 ? "[" : ","}${canonicalJson(document)}`);
+      canonicalHash?.update(`${at === 0 ? "[" : ","}${canonicalJson(document)}`);
       return at;
     },
     /** Throws 422 for what was found wrong; else the digest and the number of products. */
-    finish(): { digest: string; count: number } {
+    async finish(): Promise<{ digest: string; count: number }> {
       if (errors.length > 0) throw validationFailed(errors, { stoppedEarly: errors.length >= MAX_LISTED_ERRORS });
       if (position === 0) throw validationFailed([{ path: "", message: "must contain at least one product" }]);
-      if (canonical) hash.update("]");
-      return { digest: hash.digest("hex"), count: position };
+      const digest = canonicalHash ? canonicalHash.update("]").digest("hex") : await bodyHash!.digest();
+      return { digest, count: position };
     },
+    /** Forgets the body's hash if it was never finished. */
+    abandon(): void {
+      bodyHash?.abandon();
+    },
+  };
+}
+
+/** SHA-256 on this thread, for bodies small enough that a thread's round trip would cost more. */
+function sha256Here(): StreamHash {
+  const hash = createHash("sha256");
+  return {
+    update: (bytes) => void hash.update(bytes),
+    digest: async () => hash.digest("hex"),
+    abandon: () => {},
   };
 }
 
