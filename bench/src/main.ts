@@ -5,6 +5,7 @@ import { sql } from "kysely";
 import { MAX_EVENTS_PER_JOB } from "@tally/shared/jobs";
 import type { BodyShape } from "./bodies.js";
 import { killChildren } from "./children.js";
+import { probeCpu } from "./cpu-probe.js";
 import { formatCpu, watchCpu } from "./cpu-usage.js";
 import { createDriver, type Driver } from "./driver.js";
 import { loadDataset } from "./load-dataset.js";
@@ -39,6 +40,8 @@ const scaleSteps = scaleArg?.includes("=") ? scaleArg.split("=")[1]!.split(",").
 const only = process.argv.find((a) => a.startsWith("--only="))?.split("=")[1];
 if (only !== undefined && only !== "small-products" && only !== "products") throw new Error(`--only knows small-products and products, not ${only}`);
 const started = performance.now();
+/** The machine's speed as the run starts (`probeCpu`), to compare with the same probe before the products body. */
+let probeAtStart: number | undefined;
 const log = (message: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
 
 // Each phase writes its own range, so a phase's sum counts only its own events (bodies.ts).
@@ -88,6 +91,7 @@ async function main(): Promise<void> {
   if (referenceStart.status === "fulfilled") cleanups.push(() => referenceStart.value.stop());
   if (systemStart.status === "rejected") throw systemStart.reason;
   if (referenceStart.status === "rejected") throw referenceStart.reason;
+  probeAtStart = probeCpu();
   const [system, reference] = [systemStart.value, referenceStart.value];
   const machine = await describeMachine(system.env.DATABASE_URL, system.env.REDIS_URL, loadAverage);
   const tally: Target = { name: "tally", url: system.ingestUrl, db: system.database.db };
@@ -187,6 +191,8 @@ async function main(): Promise<void> {
 
 /** The large products body, with the CPU each process took while it streamed. */
 async function streamProducts(driver: Driver, system: Awaited<ReturnType<typeof startBenchSystem>>): Promise<ProductsMeasure> {
+  const cpuProbe = { atStart: probeAtStart, beforePhase: probeCpu() };
+  log(`cpu probe (SHA-256 on one thread): ${cpuProbe.beforePhase.toFixed(0)} MB/s now, ${cpuProbe.atStart?.toFixed(0) ?? "not taken"} at the run's start`);
   log(`streaming a ${(sizes.productsBytes / 1e6).toFixed(0)} MB products body`);
   const ingestPid = system.ingest.child.pid;
   if (ingestPid === undefined) throw new Error("the ingest process has no pid");
@@ -195,7 +201,7 @@ async function streamProducts(driver: Driver, system: Awaited<ReturnType<typeof 
   const products = await measureProducts(driver, system.ingestUrl, ingestPid, sizes.productsBytes, { worker: pid(system.worker.child.pid), driver: pid(driver.pid()) });
   log(`products: ${products.megabytesPerSecond.toFixed(1)} MB/s, peak RSS ${products.peakRssMiB.toFixed(0)} MiB`);
   log(`cpu (cores) while it streamed: ${formatCpu(products.cpu)}`);
-  return products;
+  return { ...products, cpuProbe };
 }
 
 /** The small-products phase: the seed-like reference, then Tally; with `watch`, the CPU each took. */

@@ -1,5 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import type { ProductsResult } from "./drive-products.js";
+import type { CpuProbes } from "./cpu-probe.js";
 import { watchCpu, type CpuUse } from "./cpu-usage.js";
 import type { Driver } from "./driver.js";
 
@@ -16,6 +17,8 @@ export interface ProductsMeasure extends ProductsResult {
   peakIsSinceStart: boolean;
   /** The CPU each watched process took while the body streamed, and the machine's (Postgres's backend, autovacuum, anyone's). */
   cpu: CpuUse;
+  /** The machine's speed just before the phase and as the run started (`probeCpu`), set by the caller. */
+  cpuProbe?: CpuProbes;
 }
 
 const MiB = 1024 * 1024;
