@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const FIVE_MB = 5 * 1024 * 1024;
 const UPLOAD_SLOTS = 4;
+/** Rounds of twenty worst-case bodies at once, while /healthz is probed. */
+const ROUNDS = 3;
 
 let system: System;
 beforeAll(async () => {
@@ -74,17 +76,22 @@ describe("worst-case bodies at the size limit", () => {
     const requests = Array.from({ length: 20 }, (_, i) => WORST[i % WORST.length]!).map(([path, , status, body]) => ({ path, status, body: Buffer.from(body) }));
     const probe = startLatencyProbe(`${system.ingestUrl}/healthz`);
     await new Promise((r) => setTimeout(r, 200));
-    const statuses = await Promise.all(requests.map(async ({ path, body }) => (await post(path, body)).status));
+    // Three rounds of the twenty, so that the probe's p99 is one (~150 probes), not the one slowest of
+    // the ~50 a single round gives room for.
+    const rounds: number[][] = [];
+    for (let round = 0; round < ROUNDS; round++) rounds.push(await Promise.all(requests.map(async ({ path, body }) => (await post(path, body)).status)));
     const { latencies, p50, p99, max } = await probe.stop();
     const rss = peakRssMiB(ingestPid());
-    console.log(`healthz during 20 hostile requests: ${latencies.length} probes, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms; ingest peak RSS ${rss.toFixed(0)} MiB`);
+    console.log(`healthz during ${ROUNDS} × 20 hostile requests: ${latencies.length} probes, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms; ingest peak RSS ${rss.toFixed(0)} MiB`);
     // Five of the twenty are uploads and a process stages UPLOAD_SLOTS at once: an upload that arrives
     // while every slot is taken is refused with 429 before its body is read, as the contract says.
     const expected = requests.map((r) => r.status);
-    const busy = statuses.map((s, i) => (requests[i]!.path === "/v1/products" && s === 429 ? i : -1)).filter((i) => i >= 0);
-    expect(busy.length).toBeLessThanOrEqual(requests.filter((r) => r.path === "/v1/products").length - UPLOAD_SLOTS);
-    expect(statuses.map((s, i) => (busy.includes(i) ? expected[i] : s))).toEqual(expected);
-    expect(latencies.length).toBeGreaterThan(20);
+    for (const statuses of rounds) {
+      const busy = statuses.map((s, i) => (requests[i]!.path === "/v1/products" && s === 429 ? i : -1)).filter((i) => i >= 0);
+      expect(busy.length).toBeLessThanOrEqual(requests.filter((r) => r.path === "/v1/products").length - UPLOAD_SLOTS);
+      expect(statuses.map((s, i) => (busy.includes(i) ? expected[i] : s))).toEqual(expected);
+    }
+    expect(latencies.length).toBeGreaterThanOrEqual(100);
     expect(p99).toBeLessThan(200);
     expect(rss).toBeLessThan(400);
   });
