@@ -198,8 +198,9 @@ async function streamProducts(driver: Driver, system: Awaited<ReturnType<typeof 
   if (ingestPid === undefined) throw new Error("the ingest process has no pid");
   const pid = (p: number | undefined) => (p === undefined ? [] : [p]);
   // No Postgres pids: the upload's backend starts with it. The machine's figure less the others' is mostly Postgres's.
-  const products = await measureProducts(driver, system.ingestUrl, ingestPid, sizes.productsBytes, { worker: pid(system.worker.child.pid), driver: pid(driver.pid()) });
-  log(`products: ${products.megabytesPerSecond.toFixed(1)} MB/s, peak RSS ${products.peakRssMiB.toFixed(0)} MiB`);
+  const target = { ingestUrl: system.ingestUrl, ingestPid, db: system.database.db };
+  const products = await measureProducts(driver, target, sizes.productsBytes, { worker: pid(system.worker.child.pid), driver: pid(driver.pid()) });
+  log(`products: ${products.megabytesPerSecond.toFixed(1)} MB/s, peak RSS ${products.peakRssMiB.toFixed(0)} MiB; applied after ${products.appliedSeconds.toFixed(1)} s`);
   log(`cpu (cores) while it streamed: ${formatCpu(products.cpu)}`);
   return { ...products, cpuProbe };
 }

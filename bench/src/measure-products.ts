@@ -1,4 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Database } from "@tally/shared/db";
+import type { Kysely } from "kysely";
 import type { ProductsResult } from "./drive-products.js";
 import type { CpuProbes } from "./cpu-probe.js";
 import { watchCpu, type CpuUse } from "./cpu-usage.js";
@@ -17,6 +20,8 @@ export interface ProductsMeasure extends ProductsResult {
   peakIsSinceStart: boolean;
   /** The CPU each watched process took while the body streamed, and the machine's (Postgres's backend, autovacuum, anyone's). */
   cpu: CpuUse;
+  /** Seconds from the first byte sent until a worker had applied the body (every product visible). */
+  appliedSeconds: number;
   /** The machine's speed just before the phase and as the run started (`probeCpu`), set by the caller. */
   cpuProbe?: CpuProbes;
 }
@@ -30,7 +35,17 @@ async function statusKiB(pid: number, field: "VmRSS" | "VmHWM"): Promise<number>
   return Number(match[1]);
 }
 
-export async function measureProducts(driver: Driver, ingestUrl: string, ingestPid: number, bytes: number, watch: Record<string, number[]> = {}): Promise<ProductsMeasure> {
+export interface ProductsTarget {
+  ingestUrl: string;
+  ingestPid: number;
+  db: Kysely<Database>;
+}
+
+/**
+ * Streams the body, then waits until a worker has applied it: the next phase starts on a quiet system,
+ * not under the apply of 2M products, and the time to visible is a figure of its own.
+ */
+export async function measureProducts(driver: Driver, { ingestUrl, ingestPid, db }: ProductsTarget, bytes: number, watch: Record<string, number[]> = {}): Promise<ProductsMeasure> {
   const rssBefore = await statusKiB(ingestPid, "VmRSS");
   const peakIsSinceStart = await writeFile(`/proc/${ingestPid}/clear_refs`, "5").then(
     () => false,
@@ -41,6 +56,8 @@ export async function measureProducts(driver: Driver, ingestUrl: string, ingestP
   const cpu = await watched();
   if (result.status !== 202) throw new Error(`products body answered ${result.status}: ${result.answer}`);
   const peak = await statusKiB(ingestPid, "VmHWM");
+  const answered = performance.now();
+  await waitUntilApplied(db, 30 * 60_000);
   return {
     ...result,
     megabytesPerSecond: result.bytes / 1e6 / result.seconds,
@@ -48,5 +65,22 @@ export async function measureProducts(driver: Driver, ingestUrl: string, ingestP
     peakRssMiB: (peak * 1024) / MiB,
     peakIsSinceStart,
     cpu,
+    appliedSeconds: result.seconds + (performance.now() - answered) / 1000,
   };
+}
+
+/** Polls until no accepted upload is left to apply; throws if one failed or the wait runs out. */
+async function waitUntilApplied(db: Kysely<Database>, maxMs: number): Promise<void> {
+  const deadline = performance.now() + maxMs;
+  for (;;) {
+    const uploads = await db
+      .selectFrom("product_uploads")
+      .select((eb) => [eb.fn.countAll<string>().filterWhere("failed_at", "is not", null).as("failed"), eb.fn.countAll<string>().filterWhere("applied_at", "is", null).filterWhere("failed_at", "is", null).as("pending")])
+      .where("accepted_seq", "is not", null)
+      .executeTakeFirstOrThrow();
+    if (Number(uploads.failed) > 0) throw new Error(`${uploads.failed} products upload(s) failed to apply`);
+    if (Number(uploads.pending) === 0) return;
+    if (performance.now() > deadline) throw new Error(`the products body was not applied within ${maxMs / 1000} s`);
+    await sleep(250);
+  }
 }
