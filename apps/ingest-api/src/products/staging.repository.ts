@@ -1,10 +1,16 @@
 import type { Database } from "@tally/shared/db";
-import type { Transaction } from "kysely";
+import { sql, type Transaction } from "kysely";
 import type { Claim } from "./body-digests.js";
 import type { StagedChunk } from "./read-products.js";
 
 /** Opens an upload; it and its staged products exist for others only if the transaction commits. */
 export async function insertUpload(trx: Transaction<Database>, uploadId: string): Promise<void> {
+  // Each staged chunk is a parameter of about a megabyte. A custom plan (Postgres's choice for a
+  // statement prepared unnamed) copies it twice more, into the plan's constant and again while folding
+  // it, each copy into fresh memory; a generic plan reads the parameter where it was received. On a
+  // machine where fresh pages fault slowly, the staging backend's CPU for a 2 GiB body fell from 29 s
+  // to 2.7 s. Only this transaction's statements are affected.
+  await sql`set local plan_cache_mode = force_generic_plan`.execute(trx);
   await trx.insertInto("product_uploads").values({ upload_id: uploadId }).execute();
 }
 
