@@ -12,12 +12,12 @@ export interface ApplyResult {
 }
 
 /**
- * Applies an accepted upload's staged products to `products`, then marks it applied and deletes its
- * staging. Each staged chunk (ingest's, at most a couple of megabytes) is its own statement, so a
+ * Applies an accepted upload's staged products to `products`, then marks it applied. Each staged chunk
+ * (ingest's, about a megabyte) moves from staging to `products` in a statement of its own, so a
  * multi-gigabyte upload never holds one giant transaction; a crash part way leaves the upload
- * unapplied and the next attempt replays every chunk, which the version guard makes harmless.
- * Idempotent, and safe to run concurrently for the same upload: whoever finishes first marks it, and
- * the other finds no staging left.
+ * unapplied with the chunks not yet applied, and the next attempt goes on with those. Idempotent, and
+ * safe to run concurrently for the same upload: the two share its chunks, and whoever finishes first
+ * marks it.
  */
 export async function applyUpload(db: Kysely<Database>, uploadId: string): Promise<ApplyResult> {
   const upload = await findUpload(db, uploadId);

@@ -40,24 +40,34 @@ export async function nextStagedChunk(db: Kysely<Database>, uploadId: string, af
 }
 
 /**
- * Upserts the products of one staged chunk (a JSON array text, its first element at `firstPosition`)
- * in one statement, so one transaction however large the upload. A product's id is its `id` as text,
- * an integer in canonical decimal whatever its spelling (`1`, `1.0`, `1e0` are all "1"), so the
- * integer 1 and the string "1" are one product, as ingest's schema says. A document's version is
- * (accepted_seq, position), read from the upload row (so an upload never accepted writes nothing, and
- * updated_at is accepted_at to the microsecond): within the chunk only the last element of each id is
- * kept, and a stored document is replaced only by a strictly greater version. So uploads and chunks
- * may be applied in any order, concurrently and any number of times: the later accepted body wins,
- * within it the later element, and a replay writes nothing (strict `<`: an equal version is the same
- * document; rewriting it would only churn rows). Ids are upserted in sorted order so concurrent
- * workers lock rows in the same order. Returns how many products were written.
+ * Moves one staged chunk (a JSON array text, its first element at `firstPosition`) into `products`:
+ * deletes it from staging and upserts its products in one statement, so one transaction however large
+ * the upload. Each chunk is applied once: an applier that reaches a chunk another is applying waits for
+ * its row lock, then finds it gone and writes nothing. So two appliers of one upload (its job and the
+ * sweep, once a large upload outlasts the sweep's grace) share its chunks instead of each parsing all
+ * of them, and a crash part way leaves only the chunks not yet applied.
+ *
+ * A product's id is its `id` as text, an integer in canonical decimal whatever its spelling (`1`, `1.0`,
+ * `1e0` are all "1"), so the integer 1 and the string "1" are one product, as ingest's schema says. A
+ * document's version is (accepted_seq, position), read from the upload row (so an upload never accepted
+ * writes nothing, and updated_at is accepted_at to the microsecond): within the chunk only the last
+ * element of each id is kept, and a stored document is replaced only by a strictly greater version. So
+ * uploads and chunks may be applied in any order and concurrently: the later accepted body wins, within
+ * it the later element. Ids are upserted in sorted order so concurrent workers lock rows in the same
+ * order. Returns how many products were written.
  */
 export async function applyStagedChunk(db: Kysely<Database>, uploadId: string, firstPosition: number): Promise<number> {
   const result = await sql`
+    WITH taken AS (
+      DELETE FROM product_staging s
+      USING product_uploads u
+      WHERE s.upload_id = ${uploadId} AND s.first_position = ${firstPosition}
+        AND u.upload_id = s.upload_id AND u.accepted_seq IS NOT NULL AND u.accepted_at IS NOT NULL
+      RETURNING s.first_position, s.documents, u.accepted_at, u.accepted_seq
+    )
     INSERT INTO products AS p (id, data, updated_at, upload_seq, position)
-    SELECT DISTINCT ON (e.product_id) e.product_id, e.document, u.accepted_at, u.accepted_seq, e.position
-    FROM product_staging s
-    JOIN product_uploads u ON u.upload_id = s.upload_id
+    SELECT DISTINCT ON (e.product_id) e.product_id, e.document, s.accepted_at, s.accepted_seq, e.position
+    FROM taken s
     CROSS JOIN LATERAL (
       SELECT
         CASE jsonb_typeof(d -> 'id') WHEN 'number' THEN (d -> 'id')::bigint::text ELSE d ->> 'id' END AS product_id,
@@ -65,8 +75,6 @@ export async function applyStagedChunk(db: Kysely<Database>, uploadId: string, f
         s.first_position + i - 1 AS position
       FROM jsonb_array_elements(s.documents::jsonb) WITH ORDINALITY AS el(d, i)
     ) e
-    WHERE s.upload_id = ${uploadId} AND s.first_position = ${firstPosition}
-      AND u.accepted_seq IS NOT NULL AND u.accepted_at IS NOT NULL
     ORDER BY e.product_id, e.position DESC
     ON CONFLICT (id) DO UPDATE
       SET data = excluded.data, updated_at = excluded.updated_at, upload_seq = excluded.upload_seq, position = excluded.position
@@ -76,9 +84,9 @@ export async function applyStagedChunk(db: Kysely<Database>, uploadId: string, f
 }
 
 /**
- * Marks the upload applied (keeping the first time if it already was) and deletes its staging, in one
- * statement so one transaction. Call only once every chunk has been applied. Returns whether this
- * call was the one that marked it.
+ * Marks the upload applied (keeping the first time if it already was) and deletes what is left of its
+ * staging (nothing, once every chunk has been applied), in one statement so one transaction. Call only
+ * once every chunk has been applied. Returns whether this call was the one that marked it.
  */
 export async function markUploadApplied(db: Kysely<Database>, uploadId: string): Promise<boolean> {
   const { rows } = await sql<{ marked: string }>`
