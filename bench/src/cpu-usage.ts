@@ -13,17 +13,21 @@ export interface CpuUse {
 
 interface Sample {
   at: number;
-  /** CPU seconds per named process so far. */
-  processes: Record<string, number>;
+  /** CPU seconds so far of each process of each name, by pid. */
+  processes: Record<string, Map<number, number>>;
   /** Busy CPU seconds of the machine so far. */
   machine: number;
 }
 
+/** The processes a name covers: fixed pids, or found anew at each sample (processes that come and go). */
+export type Watched = number[] | (() => Promise<number[]>);
+
 const TICKS_PER_SECOND = 100;
 
-/** A process's user + system CPU seconds (Linux /proc); 0 if it is gone. */
-async function processSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+/** A process's user + system CPU seconds (Linux /proc); undefined if it is gone. */
+async function processSeconds(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
+  if (stat === undefined) return undefined;
   // Fields after the command name (which may hold spaces) start at field 3: utime is 14, stime 15.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / TICKS_PER_SECOND;
@@ -36,22 +40,32 @@ async function machineSeconds(): Promise<number> {
   return ticks.reduce((sum, t, i) => (i === 3 || i === 4 ? sum : sum + t), 0) / TICKS_PER_SECOND;
 }
 
-async function sample(pids: Record<string, number[]>): Promise<Sample> {
-  const processes: Record<string, number> = {};
-  for (const [name, list] of Object.entries(pids)) {
-    processes[name] = (await Promise.all(list.map(processSeconds))).reduce((a, b) => a + b, 0);
+async function sample(watched: Record<string, Watched>): Promise<Sample> {
+  const processes: Record<string, Map<number, number>> = {};
+  for (const [name, which] of Object.entries(watched)) {
+    const pids = typeof which === "function" ? await which() : which;
+    const seconds = await Promise.all(pids.map(processSeconds));
+    processes[name] = new Map(pids.flatMap((pid, i) => (seconds[i] === undefined ? [] : [[pid, seconds[i]] as const])));
   }
   return { at: performance.now(), processes, machine: await machineSeconds() };
 }
 
-/** Starts watching `pids` (each name may cover several processes); the returned function says what they took since. */
-export async function watchCpu(pids: Record<string, number[]>): Promise<() => Promise<CpuUse>> {
-  const first = await sample(pids);
+/**
+ * Starts watching processes (each name may cover several); the returned function says what they took
+ * since. A process found only at the end started meanwhile and counts whole; one gone by the end
+ * cannot be read and does not count.
+ */
+export async function watchCpu(watched: Record<string, Watched>): Promise<() => Promise<CpuUse>> {
+  const first = await sample(watched);
   return async () => {
-    const last = await sample(pids);
+    const last = await sample(watched);
     const seconds = (last.at - first.at) / 1000;
     const processes: Record<string, number> = {};
-    for (const name of Object.keys(pids)) processes[name] = ((last.processes[name] ?? 0) - (first.processes[name] ?? 0)) / seconds;
+    for (const name of Object.keys(watched)) {
+      let taken = 0;
+      for (const [pid, now] of last.processes[name] ?? []) taken += now - (first.processes[name]?.get(pid) ?? 0);
+      processes[name] = taken / seconds;
+    }
     return { seconds, processes, machine: (last.machine - first.machine) / seconds, cores: availableParallelism() };
   };
 }

@@ -197,9 +197,13 @@ async function streamProducts(driver: Driver, system: Awaited<ReturnType<typeof 
   const ingestPid = system.ingest.child.pid;
   if (ingestPid === undefined) throw new Error("the ingest process has no pid");
   const pid = (p: number | undefined) => (p === undefined ? [] : [p]);
-  // No Postgres pids: the upload's backend starts with it. The machine's figure less the others' is mostly Postgres's.
   const target = { ingestUrl: system.ingestUrl, ingestPid, db: system.database.db };
-  const products = await measureProducts(driver, target, sizes.productsBytes, { worker: pid(system.worker.child.pid), driver: pid(driver.pid()) });
+  const products = await measureProducts(driver, target, sizes.productsBytes, {
+    worker: pid(system.worker.child.pid),
+    driver: pid(driver.pid()),
+    // Found at both ends: the upload's backend may start with it.
+    postgres: () => postgresPids(system.database.db),
+  });
   log(`products: ${products.megabytesPerSecond.toFixed(1)} MB/s, peak RSS ${products.peakRssMiB.toFixed(0)} MiB; applied after ${products.appliedSeconds.toFixed(1)} s`);
   log(`cpu (cores) while it streamed: ${formatCpu(products.cpu)}`);
   return { ...products, cpuProbe };
@@ -273,6 +277,12 @@ async function productsOnly(): Promise<void> {
   const products = await streamProducts(driver, system);
   process.stdout.write(`${JSON.stringify(products, null, 2)}\n`);
   if (process.env.BENCH_NODE_OPTIONS) await Promise.all(system.apps.map((a) => a.stop("SIGTERM")));
+}
+
+/** Every process of the Postgres server now: the backends of every database, and its own background processes. */
+async function postgresPids(db: Target["db"]): Promise<number[]> {
+  const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity`.execute(db);
+  return rows.map((r) => r.pid);
 }
 
 /** Redis's pid, and the Postgres backends serving this run's database (the worker's and the bench's). */

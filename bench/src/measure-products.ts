@@ -4,7 +4,7 @@ import type { Database } from "@tally/shared/db";
 import type { Kysely } from "kysely";
 import type { ProductsResult } from "./drive-products.js";
 import type { CpuProbes } from "./cpu-probe.js";
-import { watchCpu, type CpuUse } from "./cpu-usage.js";
+import { watchCpu, type CpuUse, type Watched } from "./cpu-usage.js";
 import type { Driver } from "./driver.js";
 
 /**
@@ -18,7 +18,7 @@ export interface ProductsMeasure extends ProductsResult {
   rssBeforeMiB: number;
   peakRssMiB: number;
   peakIsSinceStart: boolean;
-  /** The CPU each watched process took while the body streamed, and the machine's (Postgres's backend, autovacuum, anyone's). */
+  /** The CPU each watched process took while the body streamed, and the machine's (anyone's). */
   cpu: CpuUse;
   /** Seconds from the first byte sent until a worker had applied the body (every product visible). */
   appliedSeconds: number;
@@ -45,7 +45,7 @@ export interface ProductsTarget {
  * Streams the body, then waits until a worker has applied it: the next phase starts on a quiet system,
  * not under the apply of 2M products, and the time to visible is a figure of its own.
  */
-export async function measureProducts(driver: Driver, { ingestUrl, ingestPid, db }: ProductsTarget, bytes: number, watch: Record<string, number[]> = {}): Promise<ProductsMeasure> {
+export async function measureProducts(driver: Driver, { ingestUrl, ingestPid, db }: ProductsTarget, bytes: number, watch: Record<string, Watched> = {}): Promise<ProductsMeasure> {
   const rssBefore = await statusKiB(ingestPid, "VmRSS");
   const peakIsSinceStart = await writeFile(`/proc/${ingestPid}/clear_refs`, "5").then(
     () => false,

@@ -147,7 +147,8 @@ export function tableRows(r: BenchResults): Row[] {
   const gib = p.bytes / 1024 ** 3;
   const size = gib >= 1 ? `${gib.toFixed(1)} GiB` : `${(p.bytes / 1e6).toFixed(0)} MB`;
   const probe = p.cpuProbe?.atStart ? `; a SHA-256 probe ran at ${int(p.cpuProbe.beforePhase)} MB/s just before, ${int(p.cpuProbe.atStart)} at the run's start` : "";
-  const busy = p.cpu ? ` (ingest ${p.cpu.processes.ingest?.toFixed(2)} cores, machine ${p.cpu.machine.toFixed(2)} of ${p.cpu.cores}${probe})` : "";
+  const postgres = p.cpu?.processes.postgres === undefined ? "" : `, Postgres ${p.cpu.processes.postgres.toFixed(2)}`;
+  const busy = p.cpu ? ` (ingest ${p.cpu.processes.ingest?.toFixed(2)} cores${postgres}, machine ${p.cpu.machine.toFixed(2)} of ${p.cpu.cores}${probe})` : "";
   rows.push({ ...blank, figure: `products, one ${size} body: MB/s to 202${busy}`, tally: p.megabytesPerSecond.toFixed(1), target: "≥ 120 MB/s", met: mark(p.megabytesPerSecond >= 120) });
   if (p.appliedSeconds !== undefined) {
     rows.push({ ...blank, figure: `products, the same body: applied by a worker (every product visible), MB/s from the first byte (${p.appliedSeconds.toFixed(1)} s)`, tally: (p.bytes / 1e6 / p.appliedSeconds).toFixed(1) });
