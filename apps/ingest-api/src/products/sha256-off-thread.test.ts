@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { sha256OffThread, type StreamHash } from "./sha256-off-thread.js";
+import { hashingThreadForTests, sha256OffThread, type StreamHash } from "./sha256-off-thread.js";
 
 const MiB = 1024 * 1024;
 
@@ -40,5 +40,32 @@ describe("sha256OffThread", () => {
     abandoned.abandon();
     const chunks = [randomBytes(2 * MiB + 3)];
     expect(await feed(sha256OffThread(), chunks)).toBe(expected(chunks));
+  });
+
+  it("fails the streams it was hashing when the thread dies, and serves the next one on a new thread", async () => {
+    const cut = sha256OffThread();
+    await cut.update(randomBytes(3 * MiB));
+    const dying = hashingThreadForTests();
+    await dying!.terminate();
+    await expect(cut.digest()).rejects.toThrow(/hashing thread exited/);
+    expect(() => cut.update(randomBytes(10))).toThrow(/hashing thread exited/);
+
+    const chunks = [randomBytes(2 * MiB + 5)];
+    expect(await feed(sha256OffThread(), chunks)).toBe(expected(chunks));
+    expect(hashingThreadForTests()).not.toBe(dying);
+  });
+
+  it("leaves a new thread's streams alone when an old thread's exit comes late", async () => {
+    await feed(sha256OffThread(), [randomBytes(10)]);
+    const old = hashingThreadForTests()!;
+    // A message it cannot read makes the thread throw: 'error', then 'exit'.
+    const errored = new Promise((resolve) => old.once("error", resolve));
+    old.postMessage({ id: -1, buffer: 42, length: 1 });
+    await errored;
+    const fresh = sha256OffThread(); // a new thread, before the old one's 'exit'
+    const exited = new Promise((resolve) => old.once("exit", resolve));
+    await exited;
+    const chunks = [randomBytes(MiB + 1)];
+    expect(await feed(fresh, chunks)).toBe(expected(chunks));
   });
 });

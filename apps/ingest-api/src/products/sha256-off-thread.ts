@@ -65,7 +65,10 @@ function hashingThread(): Worker {
     if ("digest" in reply) stream?.digested(reply.digest);
     else stream?.returned(reply.buffer);
   });
+  // A thread that dies fails every stream it was hashing; the next stream starts a new thread. Its
+  // 'exit' follows its 'error': by then a new thread may serve new streams, which are not its to fail.
   const fail = (error: Error) => {
+    if (thread !== started) return;
     thread = undefined;
     for (const stream of streams.values()) stream.failed(error);
     streams.clear();
@@ -151,4 +154,9 @@ export function sha256OffThread(): StreamHash {
       thread?.postMessage({ id, abandon: true });
     },
   };
+}
+
+/** The hashing thread, if one is running: for tests that make it die. */
+export function hashingThreadForTests(): Worker | undefined {
+  return thread;
 }
