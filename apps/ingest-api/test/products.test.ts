@@ -3,6 +3,7 @@ import { connect } from "node:net";
 import { eventually, expectProblem } from "@tally/testing";
 import { Redis } from "ioredis";
 import { sql } from "kysely";
+import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startIngest, type Ingest } from "./ingest-harness.js";
 
@@ -100,6 +101,57 @@ describe("POST /v1/products", () => {
     } finally {
       await second.close();
     }
+  });
+});
+
+/**
+ * Makes the next COMMIT fail on its way back, as when Postgres dies between writing a commit and
+ * answering it: after committing (`committed`) or after rolling back instead.
+ */
+function failNextCommit(committed: boolean): void {
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    if (typeof args[0] !== "string" || args[0].trim().toLowerCase() !== "commit") return (query as (...a: unknown[]) => unknown).apply(this, args);
+    pg.Client.prototype.query = query;
+    const sent = committed ? (query as (...a: unknown[]) => Promise<unknown>).apply(this, args) : this.query("rollback");
+    return sent.then(() => {
+      throw new Error("Connection terminated unexpectedly");
+    });
+  } as typeof query;
+}
+
+describe("a commit whose answer is lost", () => {
+  const acceptedWithDigest = async (text: string) =>
+    Number(
+      (
+        await ingest.db
+          .selectFrom("product_uploads")
+          .select((eb) => eb.fn.countAll<string>().as("n"))
+          .where("body_digest", "=", createHash("sha256").update(text).digest("hex"))
+          .where("accepted_seq", "is not", null)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+  it("is answered 202 when the upload did commit, and the body keeps its window", async () => {
+    const text = body("commit made, answer lost");
+    failNextCommit(true);
+    const res = await post(text);
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ accepted: 2 });
+    expect(await acceptedWithDigest(text)).toBe(1);
+    // Its claim was kept and confirmed: the same body again is refused, not accepted a second time.
+    await expectProblem(await post(text), 403);
+    expect(await acceptedWithDigest(text)).toBe(1);
+  });
+
+  it("is answered 503 when the upload did not commit, and leaves the body free to be sent again", async () => {
+    const text = body("commit lost");
+    failNextCommit(false);
+    await expectProblem(await post(text), 503);
+    expect(await acceptedWithDigest(text)).toBe(0);
+    expect((await post(text)).status).toBe(202);
+    expect(await acceptedWithDigest(text)).toBe(1);
   });
 });
 

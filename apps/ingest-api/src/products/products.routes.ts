@@ -74,10 +74,20 @@ export function productsRoutes(router: Router, deps: ProductsRoutesDeps): void {
       });
     } catch (error) {
       if (error instanceof Replay) return sendStored(res, error.answer, true);
-      if (claimed) await digests.release(claimed, uploadId).catch((err: unknown) => logger.warn({ err }, "could not release a claim"));
-      const answer = asHttpError(error, req, queues);
-      if (hold) await keepRefusal(records, hold, answer);
-      throw answer;
+      // Past the claim, the error came from marking the upload accepted or from the commit, and a
+      // commit Postgres wrote can still fail on its way back (the server dying in between). Releasing
+      // the claim of an upload that did commit would let the same body be accepted a second time.
+      const outcome = claimed ? await commitOutcome(uploadId) : "absent";
+      if (typeof outcome !== "number") {
+        // "unknown": the claim is left pending. If the upload did commit, the worker that applies it
+        // confirms the claim's window; if not, the claim expires after a minute.
+        if (claimed && outcome === "absent") await digests.release(claimed, uploadId).catch((err: unknown) => logger.warn({ err }, "could not release a claim"));
+        const answer = asHttpError(error, req, queues);
+        if (hold) await keepRefusal(records, hold, answer);
+        throw answer;
+      }
+      logger.warn({ err: error, uploadId }, "an upload's commit was reported failed, but it committed: accepted");
+      count = outcome;
     } finally {
       release();
     }
@@ -124,6 +134,15 @@ export function productsRoutes(router: Router, deps: ProductsRoutesDeps): void {
     metrics.accepted.inc({ kind: "products" }, read.count);
     const answer = accepted(uploadId, read.count);
     res.status(answer.status).set(answer.headers).json(answer.body);
+  };
+
+  /** After a failed commit: the upload's products if it committed all the same, "absent" if not, "unknown" if Postgres cannot say now. */
+  const commitOutcome = async (uploadId: string): Promise<number | "absent" | "unknown"> => {
+    try {
+      return (await acceptedProducts(db, uploadId)) ?? "absent";
+    } catch {
+      return "unknown";
+    }
   };
 
   /** Starts the window of an accepted upload. Not confirmed, its claim expires after a minute: weaker, never lost. */

@@ -1,5 +1,5 @@
 import type { Database } from "@tally/shared/db";
-import { sql, type Transaction } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import type { Claim } from "./body-digests.js";
 import type { StagedChunk } from "./read-products.js";
 
@@ -34,7 +34,7 @@ export async function markAccepted(trx: Transaction<Database>, uploadId: string,
 }
 
 /** How many products an upload holds, if it has been accepted (committed); undefined otherwise. */
-export async function acceptedProducts(trx: Transaction<Database>, uploadId: string): Promise<number | undefined> {
-  const row = await trx.selectFrom("product_uploads").select("products").where("upload_id", "=", uploadId).where("accepted_seq", "is not", null).executeTakeFirst();
+export async function acceptedProducts(db: Kysely<Database>, uploadId: string): Promise<number | undefined> {
+  const row = await db.selectFrom("product_uploads").select("products").where("upload_id", "=", uploadId).where("accepted_seq", "is not", null).executeTakeFirst();
   return row && Number(row.products);
 }
