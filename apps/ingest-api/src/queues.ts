@@ -4,6 +4,7 @@ import { type CountersJob, defaultJobOptions, type FlowsJob, type InlineUpload, 
 import { pendingUploadKey, type RedisConnection } from "@tally/shared/redis";
 import type { CounterEvent, Flow, Message } from "@tally/shared/schemas";
 import { Queue } from "bullmq";
+import { ReplyError } from "ioredis";
 import { createCoalescer } from "./coalescer.js";
 
 /** How long an enqueue (or another Redis call a request waits on) may take before the request gets 503 rather than waiting on a slow Redis. */
@@ -40,6 +41,12 @@ export interface IngestQueues {
      */
     products(upload: InlineUpload, marked?: boolean): Promise<void>;
   };
+  /**
+   * Whether a job whose add went unanswered (`unconfirmedJobKeys`) is in Redis now; undefined if Redis
+   * cannot say within the answer timeout. Asked on the connection the add went out on, after it, so
+   * an add Redis was still holding has been carried out by the time it answers.
+   */
+  jobLanded(jobKey: string): Promise<boolean | undefined>;
   /** Whether the producer connection is up right now. */
   connected(): boolean;
   /** Jobs waiting in a queue as last read. */
@@ -123,6 +130,14 @@ export function createIngestQueues(connection: RedisConnection, { prefix, logger
       flows: (events, ids) => enqueueFlows(events, "", ids),
       products: (upload, marked = false) => uploadsCoalescer.add([{ upload, marked }]),
     },
+    async jobLanded(jobKey) {
+      if (!connected()) return undefined;
+      try {
+        return (await Promise.race([connection.exists(jobKey), rejectAfter(REDIS_ANSWER_TIMEOUT_MS)])) === 1;
+      } catch {
+        return undefined;
+      }
+    },
     connected,
     backlog: (queue) => backlogs.get(queue.name) ?? 0,
     refreshBacklog,
@@ -154,8 +169,25 @@ async function addJobsOr503<T>(connected: () => boolean, queue: Queue<T>, jobs: 
   try {
     await Promise.race([adding, rejectAfter(REDIS_ANSWER_TIMEOUT_MS)]);
   } catch (error) {
-    throw Object.assign(serviceUnavailable("the queue did not confirm the jobs; try again"), { cause: error });
+    // An error Redis answered with is an add carried out and refused; only silence leaves it open.
+    const unconfirmed: UnconfirmedJobs = { jobKeys: error instanceof ReplyError ? [] : jobs.map((j) => queue.toKey(j.opts.jobId)) };
+    throw Object.assign(serviceUnavailable("the queue did not confirm the jobs; try again"), { cause: error }, unconfirmed);
   }
+}
+
+/**
+ * On the 503 of an add that was sent but not answered (a timeout, a dropped connection): the keys its
+ * jobs have if they landed after all. Redis paused or slow still carries the add out later, and ioredis
+ * resends a command a dropped connection left unanswered, so such jobs may land after the 503.
+ */
+interface UnconfirmedJobs {
+  jobKeys: string[];
+}
+
+/** The keys of the jobs an enqueue's error says may have landed, or none if nothing was sent. */
+export function unconfirmedJobKeys(error: unknown): string[] {
+  const keys = (error as Partial<UnconfirmedJobs> | undefined)?.jobKeys;
+  return Array.isArray(keys) ? keys : [];
 }
 
 /** Rejects after `ms`: raced against a Redis call, so a request answers 503 instead of hanging on it. */

@@ -1,9 +1,10 @@
 import { createHash, randomUUID } from "node:crypto";
 import { pendingUploadKey } from "@tally/shared/redis";
-import { expectProblem } from "@tally/testing";
+import { eventually, expectProblem } from "@tally/testing";
 import { Redis } from "ioredis";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startHeldRedis } from "./held-redis.js";
 import { startIngest, type Ingest } from "./ingest-harness.js";
 
 // Two ingest processes on one Redis and one database: `fast` takes bodies of up to 200 bytes the fast
@@ -210,6 +211,53 @@ describe("small bodies that are not accepted leave no trace", () => {
       async () => (await redis.del(wait), saved.length > 0 && (await redis.rpush(wait, ...saved))),
     );
   });
+});
+
+describe("a small upload whose add Redis holds past the 5 s answer timeout", () => {
+  /** An ingest process talking to `fast`'s Redis through a proxy that can hold its commands, and a body whose add it holds. */
+  async function heldIngest(tag: string) {
+    const proxy = await startHeldRedis(fast.redis.url);
+    const held = await startIngest({ REDIS_URL: proxy.url, PRODUCTS_FAST_PATH_BYTES: "200" }, fast);
+    await eventually(async () => (held.queues.connected() ? true : undefined), 5000, "the proxied Redis");
+    proxy.holdFrom(`first ${tag}`); // the add carries the body; the claim before it does not
+    const text = body(tag);
+    const key = `${fast.redis.prefix}:products:digest:{${createHash("sha256").update(text).digest("hex")}}`;
+    const queuedWith = async () => (await queuedUploads()).filter((u) => u.documents === text);
+    return { proxy, held, text, key, queuedWith, close: async () => (proxy.resume(), await held.close(), await proxy.close()) };
+  }
+
+  it("is accepted, once, when the add lands while ingest looks for its job", async () => {
+    const { proxy, held, text, key, queuedWith, close } = await heldIngest("held, then lands");
+    try {
+      const started = Date.now();
+      const answer = held.post("/v1/products", text);
+      // Past the add's timeout, while ingest waits on its question: Redis carries out both, in order.
+      await eventually(async () => (proxy.holding() ? true : undefined), 5000, "the add held");
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + 6500 - Date.now())));
+      proxy.resume();
+      const res = await answer;
+      expect(res.status).toBe(202);
+      expect((await queuedWith()).map((u) => u.uploadId)).toEqual([uploadIdOf(res)]);
+      expect(await redis.hget(key, "state")).toBe("accepted");
+      await expectProblem(await fast.post("/v1/products", text), 403);
+      expect(await queuedWith()).toHaveLength(1);
+    } finally {
+      await close();
+    }
+  }, 20_000);
+
+  it("keeps the claim pending when Redis cannot say in time, so a job landing later cannot be accepted twice", async () => {
+    const { proxy, held, text, key, queuedWith, close } = await heldIngest("held past the answer");
+    try {
+      await expectProblem(await held.post("/v1/products", text), 503);
+      proxy.resume();
+      const [landed] = await eventually(async () => ((await queuedWith()).length > 0 ? queuedWith() : undefined), 5000, "the late job");
+      // Not released: the same body meanwhile waits on the claim, which the worker applying the job confirms.
+      expect(await redis.hmget(key, "state", "token")).toEqual(["pending", landed?.uploadId]);
+    } finally {
+      await close();
+    }
+  }, 20_000);
 });
 
 describe("PRODUCTS_DEDUP=json: the same documents are one body, however written", () => {

@@ -10,7 +10,7 @@ import { idempotencyKeyOf, requestFingerprint } from "../idempotency/idempotency
 import type { IdempotencyRecords, StoredAnswer } from "../idempotency/idempotency-records.js";
 import { claimKey, keepAnswer, keepRefusal, sendStored, type Answer, type KeyHold } from "../idempotency/respond-once.js";
 import type { IngestMetrics } from "../metrics.js";
-import type { IngestQueues } from "../queues.js";
+import { unconfirmedJobKeys, type IngestQueues } from "../queues.js";
 import { shedLoad } from "../shed-load.js";
 import type { BodyDigests } from "./body-digests.js";
 import { readProducts, readWholeProducts } from "./read-products.js";
@@ -108,8 +108,9 @@ export function productsRoutes(router: Router, deps: ProductsRoutesDeps): void {
    * whole in a job (with the small uploads accepted at the same moment: one job, one BullMQ add for
    * many requests): accepted once the job is in Redis, no Postgres on the way. A failed enqueue
    * releases the claim and answers 503, so a body is either accepted with its job queued or leaves no
-   * trace. The worker records the upload's row when it applies it (`GET /v1/products/uploads/{id}`
-   * answers pending from the upload's pending mark in Redis meanwhile).
+   * trace; an add that went unanswered is looked for first, and accepted if it landed after all. The
+   * worker records the upload's row when it applies it (`GET /v1/products/uploads/{id}` answers
+   * pending from the upload's pending mark in Redis meanwhile).
    */
   const acceptSmall = async (req: Request, res: Response) => {
     continueIfExpected(req, res);
@@ -126,10 +127,21 @@ export function productsRoutes(router: Router, deps: ProductsRoutesDeps): void {
     const uploadId = randomUUID();
     const claim = await digests.claim(read.digest, uploadId, { products: read.count });
     const upload = { uploadId, acceptedSeq: claim.seq, acceptedAt: claim.at, products: read.count, digest: read.digest, documents };
-    await queues.enqueue.products(upload, claim.marked).catch(async (error: unknown) => {
-      await digests.release(read.digest, uploadId, claim).catch((err: unknown) => logger.warn({ err }, "could not release a claim"));
-      throw error;
-    });
+    try {
+      await queues.enqueue.products(upload, claim.marked);
+    } catch (error) {
+      // An add that went out unanswered may land all the same (Redis paused, or its connection dropped
+      // and ioredis resending it): releasing the claim then would let the same body be accepted twice.
+      const [jobKey] = unconfirmedJobKeys(error);
+      const landed = jobKey === undefined ? false : await queues.jobLanded(jobKey);
+      if (landed !== true) {
+        // undefined: Redis cannot say. The claim is left pending: a worker applying the job, if it
+        // landed, confirms it; if not, it expires after a minute.
+        if (landed === false) await digests.release(read.digest, uploadId, claim).catch((err: unknown) => logger.warn({ err }, "could not release a claim"));
+        throw error;
+      }
+      logger.warn({ err: error, uploadId }, "a small upload's job was reported not queued, but it was: accepted");
+    }
     await confirm(read.digest, uploadId);
     metrics.accepted.inc({ kind: "products" }, read.count);
     const answer = accepted(uploadId, read.count);
