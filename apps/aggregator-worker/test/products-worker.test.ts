@@ -230,16 +230,37 @@ describe("uploads no job names", () => {
 });
 
 describe("an applied upload whose window ingest could not record", () => {
-  it("has its pending claim confirmed by the worker, its window from the claim, so the body stays refused", async () => {
-    const digest = "c".repeat(64);
+  /** An upload committed whose confirm never reached Redis: its claim is pending and would expire. */
+  async function withPendingClaim(id: string, digest: string) {
     const key = bodyDigestKey(h.prefix, digest);
-    const uploadId = await stageUpload(h.db, [{ id: "lost-confirm", v: 1 }], { digest });
-    // Committed, but ingest's confirm never reached Redis: the claim is pending and would expire.
+    const uploadId = await stageUpload(h.db, [{ id, v: 1 }], { digest });
     await h.redis.hset(key, "state", "pending", "at", String(Date.now() - 1_000), "token", uploadId);
     await h.redis.pexpire(key, 60_000);
+    return { key, uploadId };
+  }
+
+  it("has its pending claim confirmed by the worker, its window from the claim, so the body stays refused", async () => {
+    const { key, uploadId } = await withPendingClaim("lost-confirm", "c".repeat(64));
     expect(await settleUpload(h.settle, uploadId)).toBe("applied");
     expect(await h.redis.hget(key, "state")).toBe("accepted");
     expect(await h.redis.pttl(key)).toBeGreaterThan(590_000);
+  });
+
+  it("has it confirmed before the apply, which can outlast the claim's minute", async () => {
+    const { key, uploadId } = await withPendingClaim("slow-apply", "f".repeat(64));
+    // Another transaction holds the staged chunk: the apply waits on it, as on a long one.
+    await h.db.connection().execute(async (holder) => {
+      await sql`BEGIN`.execute(holder);
+      await sql`SELECT 1 FROM product_staging WHERE upload_id = ${uploadId} FOR UPDATE`.execute(holder);
+      const settling = settleUpload(h.settle, uploadId);
+      try {
+        await eventually(async () => ((await h.redis.hget(key, "state")) === "accepted" ? true : undefined), 5000, "the window confirmed mid-apply");
+        expect(await uploadState(uploadId)).toEqual({ applied: false, staged: 1 });
+      } finally {
+        await sql`COMMIT`.execute(holder);
+      }
+      expect(await settling).toBe("applied");
+    });
   });
 });
 

@@ -7,8 +7,6 @@ export interface ApplyResult {
   applied: boolean;
   /** Products written; 0 when every document was already there or superseded by a later upload. */
   written: number;
-  /** The digest of the body it applied, whose window it holds (null on rows from before 0009). */
-  digest?: string | null;
 }
 
 /**
@@ -17,15 +15,16 @@ export interface ApplyResult {
  * multi-gigabyte upload never holds one giant transaction; a crash part way leaves the upload
  * unapplied with the chunks not yet applied, and the next attempt goes on with those. Idempotent, and
  * safe to run concurrently for the same upload: the two share its chunks, and whoever finishes first
- * marks it.
+ * marks it. `beforeApplying` is told the digest of an upload it is about to apply (none on rows from before 0009).
  */
-export async function applyUpload(db: Kysely<Database>, uploadId: string): Promise<ApplyResult> {
+export async function applyUpload(db: Kysely<Database>, uploadId: string, beforeApplying?: (digest: string) => Promise<void>): Promise<ApplyResult> {
   const upload = await findUpload(db, uploadId);
   if (!upload?.accepted || upload.applied || upload.failed) return { applied: false, written: 0 };
+  if (upload.digest && beforeApplying) await beforeApplying(upload.digest);
   let written = 0;
   for (let at = await nextStagedChunk(db, uploadId, -1); at !== undefined; at = await nextStagedChunk(db, uploadId, at)) {
     written += await applyStagedChunk(db, uploadId, at);
   }
   await markUploadApplied(db, uploadId);
-  return { applied: true, written, digest: upload.digest };
+  return { applied: true, written };
 }

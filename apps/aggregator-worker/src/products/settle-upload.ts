@@ -12,7 +12,7 @@ export interface SettleDeps {
   releaseDigest: (digest: string, uploadId: string) => Promise<boolean>;
   /** Deletes the pending marks of small uploads (their status comes from Postgres once recorded there). */
   forgetPending: (uploadIds: readonly string[]) => Promise<void>;
-  /** Starts the windows of applied small uploads whose claims ingest could not confirm. */
+  /** Starts the windows of accepted uploads whose claims ingest could not confirm. */
   confirmApplied: (uploads: readonly { digest: string; uploadId: string }[]) => Promise<void>;
   /** Counts uploads ended failed. */
   failed: Counter;
@@ -31,11 +31,13 @@ export type Settled = "applied" | "unchanged" | "failed";
  */
 export async function settleUpload({ db, ...deps }: SettleDeps, uploadId: string): Promise<Settled> {
   try {
-    const { applied, digest } = await applyUpload(db, uploadId);
-    if (!applied) return "unchanged";
-    // Ingest's confirm may have been lost after its commit: the window must hold all the same.
-    if (digest) await deps.confirmApplied([{ digest, uploadId }]).catch((err: unknown) => deps.logger.warn({ err, uploadId }, "could not confirm an applied upload's body window"));
-    return "applied";
+    // Ingest's confirm may have been lost after its commit: the window must hold all the same, and
+    // from before the apply, which can outlast the claim's minute (gigabytes, or Postgres restarting).
+    const confirm = async (digest: string) => {
+      await deps.confirmApplied([{ digest, uploadId }]).catch((err: unknown) => deps.logger.warn({ err, uploadId }, "could not confirm an accepted upload's body window"));
+    };
+    const { applied } = await applyUpload(db, uploadId, confirm);
+    return applied ? "applied" : "unchanged";
   } catch (error) {
     if (isRetryableDbError(error)) throw error;
     const reason = error instanceof Error ? error.message : String(error);

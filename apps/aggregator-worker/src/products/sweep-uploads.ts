@@ -5,6 +5,12 @@ import { settleUpload, type SettleDeps } from "./settle-upload.js";
 
 /** How long an accepted upload is left to its job before the sweep applies it. */
 const SWEEP_GRACE_MS = 30_000;
+/**
+ * How often a worker sweeps: well inside a pending claim's minute, so that an upload accepted with its
+ * confirm and its job both lost has its window confirmed by the sweep (30–40 s after acceptance)
+ * before the claim could expire and let the same body be accepted again.
+ */
+const SWEEP_EVERY_MS = 10_000;
 /** Uploads settled per sweep at most; the next sweep goes on from the last one. */
 const SWEEP_LIMIT = 100;
 
@@ -52,7 +58,7 @@ export async function sweepUploads(deps: SettleDeps, now: number, { graceMs = SW
  * that resolves once the sweep in progress, if any, has finished the upload it was applying (an
  * upload cut short would be safe too, but the connections it uses are about to close).
  */
-export function startUploadSweep(deps: SettleDeps, logger: Logger, everyMs = 30_000, clock: () => number = Date.now): () => Promise<void> {
+export function startUploadSweep(deps: SettleDeps, logger: Logger, everyMs = SWEEP_EVERY_MS, clock: () => number = Date.now): () => Promise<void> {
   const stopping = new AbortController();
   let running: Promise<void> | undefined;
   let afterSeq = 0;
