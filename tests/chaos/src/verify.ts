@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import pg from "pg";
 import type { Body, Effect, Kind, ProductsBody } from "./bodies.js";
@@ -9,6 +10,8 @@ export interface Actual {
   /** Product id → its stored document and version. */
   products: Map<string, { data: unknown; uploadSeq: bigint }>;
   uploads: { accepted: number; unapplied: number; unaccepted: number };
+  /** Accepted uploads that share a body digest with another accepted upload: how a body got in twice. */
+  twinUploads: { digest: string; uploadId: string; seq: string; receivedAt: number; acceptedAt: number; appliedAt: number | null; staged: boolean }[];
   ledgers: { uuids: number; countedMessages: bigint; counterJobs: number; flowJobs: number };
   /** Hours whose flow_hour_keys count differs from the rows flow_rollup has. */
   flowKeyMismatches: string[];
@@ -81,6 +84,23 @@ export async function readActual(databaseUrl: string): Promise<Actual> {
               count(*) FILTER (WHERE accepted_seq IS NULL) AS unaccepted
        FROM product_uploads`,
     );
+    const twinUploads = (
+      await q<{ body_digest: string; upload_id: string; accepted_seq: string; received_at: Date; accepted_at: Date; applied_at: Date | null; staged: boolean }>(
+        `SELECT body_digest, upload_id, accepted_seq::text, received_at, accepted_at, applied_at, received_at < accepted_at AS staged
+         FROM product_uploads u
+         WHERE accepted_seq IS NOT NULL
+           AND (SELECT count(*) FROM product_uploads t WHERE t.body_digest = u.body_digest AND t.accepted_seq IS NOT NULL) > 1
+         ORDER BY body_digest, accepted_seq`,
+      )
+    ).map((r) => ({
+      digest: r.body_digest,
+      uploadId: r.upload_id,
+      seq: r.accepted_seq,
+      receivedAt: r.received_at.getTime(),
+      acceptedAt: r.accepted_at.getTime(),
+      appliedAt: r.applied_at?.getTime() ?? null,
+      staged: r.staged,
+    }));
     const [ledgers] = await q<{ uuids: string; counted: string; counter_jobs: string; flow_jobs: string }>(
       `SELECT (SELECT count(*) FROM message_ledger) AS uuids, (SELECT coalesce(sum(count), 0) FROM message_rollup) AS counted,
               (SELECT count(*) FROM counter_job_ledger) AS counter_jobs, (SELECT count(*) FROM flow_job_ledger) AS flow_jobs`,
@@ -89,6 +109,7 @@ export async function readActual(databaseUrl: string): Promise<Actual> {
       effects: { messages, counters, flows },
       products,
       uploads: { accepted: Number(uploads?.accepted), unapplied: Number(uploads?.unapplied), unaccepted: Number(uploads?.unaccepted) },
+      twinUploads,
       ledgers: { uuids: Number(ledgers?.uuids), countedMessages: BigInt(ledgers?.counted ?? 0), counterJobs: Number(ledgers?.counter_jobs), flowJobs: Number(ledgers?.flow_jobs) },
       flowKeyMismatches,
       strangers,
@@ -207,7 +228,7 @@ export function compareRollups(kind: Exclude<Kind, "products">, bodies: Body[], 
  * among those carrying it (the last element of that id within it), or be absent if none was accepted.
  * "doubled" counts a body answered 202 twice, and accepted uploads beyond the bodies applied.
  */
-export function compareProducts(bodies: ProductsBody[], actual: Actual): KindReport {
+export function compareProducts(bodies: ProductsBody[], actual: Actual, loadStart = 0): KindReport {
   const report = emptyReport("products");
   const seqOf = new Map<number, bigint>();
   for (const body of bodies) {
@@ -229,6 +250,17 @@ export function compareProducts(bodies: ProductsBody[], actual: Actual): KindRep
   if (extraUploads !== 0) {
     report.doubled += Math.max(extraUploads, 0);
     report.examples.push(`${actual.uploads.accepted} accepted uploads in product_uploads for ${seqOf.size} bodies applied`);
+  }
+  // A body accepted twice, told as the uploads and the sends that made it (times from the load's start).
+  const t = (ms: number) => `t=${((ms - loadStart) / 1000).toFixed(2)}s`;
+  const bodyByDigest = new Map(bodies.map((b) => [createHash("sha256").update(b.text).digest("hex"), b]));
+  const byDigest = new Map<string, Actual["twinUploads"]>();
+  for (const u of actual.twinUploads) byDigest.set(u.digest, [...(byDigest.get(u.digest) ?? []), u]);
+  for (const [digest, twins] of byDigest) {
+    const body = bodyByDigest.get(digest);
+    const uploads = twins.map((u) => `${u.uploadId} seq ${u.seq} ${u.staged ? "staged" : "small"} accepted ${t(u.acceptedAt)} applied ${u.appliedAt ? t(u.appliedAt) : "never"}`);
+    const sends = body?.sends.map((s) => `${s.status} ${t(s.startedAt)}+${s.ms}ms ${s.detail?.slice(0, 120) ?? ""}`.trim()) ?? [];
+    report.examples.push(`twice: products #${body?.n ?? "?"} (${body?.large ? "large" : "small"}): uploads [${uploads.join("; ")}], sends [${sends.join("; ")}]`);
   }
 
   // The winner of each shared id: the applied body carrying it with the greatest acceptance number.

@@ -73,7 +73,7 @@ describe("chaos: workers SIGKILLed, Redis and Postgres restarted, under a steady
       compareRollups("messages", record.bodies.messages, actual),
       compareRollups("counters", record.bodies.counters, actual),
       compareRollups("flows", record.bodies.flows, actual),
-      compareProducts(record.bodies.products, actual),
+      compareProducts(record.bodies.products, actual, loadStart),
     ];
     const http = summarizeHttp(record.bodies, chaos.outages);
     const queryCheck = await crossCheckQueryApi(system.queryUrl, actual).catch((error: unknown) => ({ compared: 0, differences: [`the query API did not answer: ${String(error)}`] }));
