@@ -4,7 +4,7 @@ import { eventually, expectProblem } from "@tally/testing";
 import { Redis } from "ioredis";
 import { sql } from "kysely";
 import pg from "pg";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startIngest, type Ingest } from "./ingest-harness.js";
 
 const WINDOW = 600_000;
@@ -104,12 +104,14 @@ describe("POST /v1/products", () => {
   });
 });
 
+const query = pg.Client.prototype.query;
+
 /**
  * Makes the next COMMIT fail on its way back, as when Postgres dies between writing a commit and
- * answering it: after committing (`committed`) or after rolling back instead.
+ * answering it: after committing (`committed`) or after rolling back instead. Undone after each test
+ * even when no COMMIT came.
  */
 function failNextCommit(committed: boolean): void {
-  const query = pg.Client.prototype.query;
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     if (typeof args[0] !== "string" || args[0].trim().toLowerCase() !== "commit") return (query as (...a: unknown[]) => unknown).apply(this, args);
     pg.Client.prototype.query = query;
@@ -121,6 +123,9 @@ function failNextCommit(committed: boolean): void {
 }
 
 describe("a commit whose answer is lost", () => {
+  afterEach(() => {
+    pg.Client.prototype.query = query;
+  });
   const acceptedWithDigest = async (text: string) =>
     Number(
       (
